@@ -1,0 +1,225 @@
+"""A loaded dataset: the analyst's tables, typed and validated, with its configuration.
+
+``load(path)`` reads a folder of CSVs or a workbook, recognises each table by its header row,
+types the columns (dates, numbers, codes), runs the validation rules, and keeps the rows that
+can be used.  Problems that make a table unusable raise :class:`~cpxl.errors.CpxlError`; problems in
+a row are collected in ``dataset.problems`` and the report says whether the row was used.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import Config, find_config, load_config
+from .dates import parse_dates
+from .errors import CpxlError, Problem
+from .reading import RawTable, read_source
+from .tables import TABLES
+from .validation import format_message, run_rules
+
+# Code columns compared in upper case with spaces trimmed.
+CODE_COLUMNS = {"RNE", "LS", "CIN", "PLACE", "REC", "SEX", "ETHNIC", "IN_TOUCH", "ACTIV", "ACCOM",
+                "MISSING", "TYPE", "HEALTH_CHECK", "TEETH_CHECK", "IMMUNISATIONS", "CATEGORY"}
+# Dates without which a row means nothing (an episode with no start, a visit with no date).
+ROW_DATES = {"episodes": ["DECOM"], "reviews": ["REVIEW"], "missing": ["MIS_START"],
+             "sw_episodes": ["SW_DECOM"], "visits": ["VISIT_DATE"],
+             "health_assessments": ["ASSESSMENT_DATE"], "dental_checks": ["CHECK_DATE"],
+             "peps": ["PEP_DATE"], "referrals": ["REFERRAL_DATE"], "assessments": ["ASSESSMENT_START"],
+             "cp_plans": ["CPP_START"], "allocations": ["START"]}
+# Identifiers without which a row cannot be linked to anything.
+ROW_KEYS = {"postcode_districts": "OUTWARD_CODE", "areas": "DISTRICT", "population": "GEOGRAPHY",
+            "workers": "WORKER_ID"}
+
+REPORT_COLUMNS = ["severity", "table", "file", "row", "column", "child", "problem", "used", "rule"]
+PERSONAL_DATA_NOTICE = ("OFFICIAL-SENSITIVE: this validation report holds personal data "
+                        "(children's identifiers); keep it within the authority")
+
+
+@dataclass
+class Dataset:
+    tables: dict[str, pd.DataFrame]
+    problems: list[Problem]
+    config: Config
+    path: Path | None = None
+    files: dict[str, list[str]] = field(default_factory=dict)    # table -> files it came from
+    skipped_files: list[str] = field(default_factory=list)
+    columns_present: dict[str, set] = field(default_factory=dict)  # columns the files really had
+    loaded_at: dt.datetime = field(default_factory=dt.datetime.now)
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.tables for n in names)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    @property
+    def authority_name(self) -> str:
+        if self.config.authority_name:
+            return self.config.authority_name
+        return infer_authority_name(self.tables) or "Local authority"
+
+    def report(self) -> pd.DataFrame:
+        """The validation report: one row per problem (table, row, column, what, whether used)."""
+        if not self.problems:
+            return pd.DataFrame(columns=REPORT_COLUMNS)
+        return pd.DataFrame([p.as_dict() for p in self.problems])[REPORT_COLUMNS]
+
+    def summary(self) -> pd.DataFrame:
+        """Problems counted by table, severity, column and problem type (no child identifiers)."""
+        rep = self.report()
+        if rep.empty:
+            return pd.DataFrame(columns=["table", "severity", "rule", "column", "rows", "rows_not_used"])
+        rep["not_used"] = rep["used"].str.startswith("no")
+        return (rep.groupby(["table", "severity", "rule", "column"], sort=True)
+                .agg(rows=("problem", "size"), rows_not_used=("not_used", "sum")).reset_index())
+
+    def rows(self, name: str) -> int:
+        return len(self.tables[name]) if name in self.tables else 0
+
+
+def infer_authority_name(tables) -> str | None:
+    """The population geography that is neither a district nor an area, if exactly one."""
+    pop = tables.get("population")
+    if pop is None:
+        return None
+    known = set()
+    for name, col in (("areas", "DISTRICT"), ("areas", "AREA"), ("districts", "DISTRICT"),
+                      ("postcode_districts", "DISTRICT"), ("workers", "DISTRICT")):
+        if name in tables:
+            known |= set(tables[name][col])
+    others = sorted(set(pop["GEOGRAPHY"]) - known)
+    return others[0] if len(others) == 1 and known else None
+
+
+def _combine(raws: list[RawTable], problems: list[Problem],
+             present: dict[str, set]) -> dict[str, tuple[pd.DataFrame, list[str]]]:
+    by_table: dict[str, list[RawTable]] = {}
+    for raw in raws:
+        by_table.setdefault(raw.table, []).append(raw)
+    combined = {}
+    for name, parts in by_table.items():
+        table = TABLES[name]
+        frames = []
+        for raw in parts:
+            missing = [c for c in table.required if c not in raw.frame.columns]
+            if missing:
+                raise CpxlError(
+                    f"{raw.file}: the {name} table (header on row {raw.header_row}) has no column "
+                    f"{', '.join(missing)}; it needs {', '.join(table.required)}")
+            f = raw.frame
+            present.setdefault(name, set()).update(f.columns)
+            for col in table.all_columns:
+                if col not in f.columns:
+                    f[col] = ""
+            f["_file"] = raw.file
+            frames.append(f)
+        files = [raw.file for raw in parts]
+        if len(parts) > 1:
+            problems.append(Problem("warning", name, "; ".join(files), None, "",
+                                    f"the {name} table was found in {len(parts)} files; their rows "
+                                    "are combined", "yes", rule="table_in_several_files"))
+        combined[name] = (pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], files)
+    return combined
+
+
+def _problems_for(name, frame, mask, column, message, used, rule_id, severity="warning"):
+    rows = frame.loc[mask]
+    if isinstance(message, str):
+        message = [message] * len(rows)
+    child = rows["CHILD"].astype(str).tolist() if "CHILD" in rows.columns else [""] * len(rows)
+    return [Problem(severity, name, f, int(r), column, m, used, c, rule_id)
+            for f, r, m, c in zip(rows["_file"].tolist(), rows["_row"].tolist(), message, child)]
+
+
+def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Trim text, upper-case codes, parse dates and numbers; leave out rows that mean nothing."""
+    table = TABLES[name]
+    keep = pd.Series(True, index=frame.index)
+    for col in frame.columns:
+        if col.startswith("_"):
+            continue
+        s = frame[col].astype(str).str.strip()
+        if col in CODE_COLUMNS:
+            s = s.str.upper()
+        frame[col] = s
+    key = "CHILD" if "CHILD" in table.columns else ROW_KEYS.get(name)
+    if key:
+        blank = frame[key] == ""
+        problems += _problems_for(name, frame, blank, key, f"{key} is blank", "no", "blank_key")
+        keep &= ~blank
+    for col in table.dates:
+        if col not in frame.columns:
+            continue
+        text = frame[col]
+        parsed = parse_dates(text)
+        bad = parsed.isna() & (text != "")
+        must = col in ROW_DATES.get(name, [])
+        if bad.any():
+            msgs = [f"'{v}' is not a date (expected dd/mm/yyyy or yyyy-mm-dd)" for v in text[bad]]
+            used = "no" if must or col == "DEC" else "yes: the date is treated as blank"
+            # An unreadable end date cannot be treated as blank: that would make it open.
+            drop = must or col in ("DEC", "MIS_END", "SW_DEC", "CPP_END", "END", "DUC")
+            if drop:
+                used = "no"
+            problems += _problems_for(name, frame, bad, col, msgs, used, "date_not_readable")
+            if drop:
+                keep &= ~bad
+        if must:
+            blank = text == ""
+            problems += _problems_for(name, frame, blank & keep, col, f"{col} is blank", "no", "date_blank")
+            keep &= ~blank
+        frame[col] = parsed
+    for col in table.numbers:
+        if col not in frame.columns:
+            continue
+        text = frame[col]
+        num = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        bad = num.isna() & (text != "")
+        if bad.any():
+            used = "no" if name in ("population", "workers") else "yes: treated as blank"
+            msgs = [f"'{v}' is not a number" for v in text[bad]]
+            problems += _problems_for(name, frame, bad, col, msgs, used, "number_not_readable")
+            if used == "no":
+                keep &= ~bad
+        frame[col] = num.astype("float64")
+    return frame.loc[keep]
+
+
+def load(path, config: Config | str | Path | None = None) -> Dataset:
+    """Read, type and validate every table under ``path`` (a folder of CSVs or a workbook)."""
+    path = Path(path)
+    if not isinstance(config, Config):
+        config = load_config(Path(config) if config else find_config(path))
+    raws, skipped = read_source(path)
+    problems: list[Problem] = [Problem("warning", "", f, None, "", "not recognised as a cpxl table "
+                                       "(its header row matches none); passed over", "no",
+                                       rule="file_not_recognised") for f in skipped]
+    present: dict[str, set] = {}
+    combined = _combine(raws, problems, present)
+    for required in ("header", "episodes"):
+        if required not in combined:
+            raise CpxlError(f"{path.name}: no {required} table found; cpxl needs the SSDA903 "
+                            f"{required} table (columns {', '.join(TABLES[required].required)})")
+    tables = {}
+    for name, (frame, _files) in combined.items():
+        tables[name] = _type_table(name, frame, problems)
+    # Rules that compare tables run once every table is typed.
+    for name in list(tables):
+        t = tables[name]
+        drop = pd.Series(False, index=t.index)
+        for r, mask in run_rules(tables, name):
+            rows = t.loc[mask]
+            used = "no" if r.drops else (r.used_as or "yes")
+            problems += _problems_for(name, t, mask, r.column, format_message(r, rows), used, r.id)
+            if r.drops:
+                drop |= mask
+        if drop.any():
+            tables[name] = t.loc[~drop]
+    tables = {name: t.reset_index(drop=True) for name, t in tables.items()}
+    files = {name: fl for name, (_f, fl) in combined.items()}
+    return Dataset(tables=tables, problems=problems, config=config, path=path, files=files,
+                   skipped_files=skipped, columns_present=present)

@@ -1,0 +1,148 @@
+"""Date arithmetic in the analysts' terms: month ends, calendar months back, working days, ages.
+
+Working days are Monday to Friday less the bank holidays of England and Wales, taken from the
+maintained ``holidays`` package (substitute days and one-off holidays included), not a typed list.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+# Formats that occur in real exports besides the two of the contract.  They are accepted only
+# where they cannot be confused with each other (all day-first, as UK Excel writes them).
+_EXTRA_FORMATS = ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y",
+                  "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%Y%m%d",
+                  "%Y-%m-%dT%H:%M:%S")
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Parse a column of date strings (dd/mm/yyyy or yyyy-mm-dd, mixed) to datetime64.
+
+    Blank cells become NaT; so do cells that no format reads, which the caller reports by
+    comparing with the blanks.  Times of day are dropped (an Excel date may carry 00:00:00).
+    """
+    s = values.astype("string").str.strip()
+    out = pd.to_datetime(s, format=_DATE_FORMATS[0], errors="coerce")
+    for fmt in _DATE_FORMATS[1:] + _EXTRA_FORMATS:
+        todo = out.isna() & s.notna() & (s != "")
+        if not todo.any():
+            break
+        out = out.where(~todo, pd.to_datetime(s.where(todo), format=fmt, errors="coerce"))
+    out = out.dt.normalize()
+    # Pre-1900 and far-future dates are typos (01/01/1019, 2202); treat them as unreadable.
+    bad = (out < pd.Timestamp("1900-01-01")) | (out > pd.Timestamp("2100-12-31"))
+    return out.mask(bad).astype("datetime64[ns]")
+
+
+def to_date(value) -> pd.Timestamp:
+    """One date from a user (ISO, dd/mm/yyyy, a datetime, an Excel serial number)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(value))).normalize()
+    if isinstance(value, str):
+        parsed = parse_dates(pd.Series([value])).iloc[0]
+        if pd.isna(parsed):
+            raise ValueError(f"'{value}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        return parsed
+    ts = pd.Timestamp(value)
+    if pd.isna(ts):
+        raise ValueError("a date is needed")
+    return ts.normalize()
+
+
+def minus_months(dates, months: int):
+    """``dates`` minus calendar months, clamped to the month's end (31 Aug - 6 months = 28/29 Feb)."""
+    offset = pd.DateOffset(months=months)
+    if isinstance(dates, pd.Timestamp):
+        return dates - offset
+    return pd.DatetimeIndex(dates) - offset
+
+
+def plus_months(dates, months):
+    """``dates`` plus calendar months, clamped to the month's end.  ``months`` may be an array."""
+    d = pd.DatetimeIndex(pd.to_datetime(dates))
+    m = np.broadcast_to(np.asarray(months, dtype="int64"), d.shape)
+    total = d.year.to_numpy() * 12 + (d.month.to_numpy() - 1) + m
+    year, month = np.divmod(total, 12)
+    month += 1
+    first = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}), errors="coerce")
+    last_day = first.dt.days_in_month.to_numpy()
+    day = np.minimum(d.day.to_numpy(), last_day)
+    return pd.DatetimeIndex(first + pd.to_timedelta(day - 1, unit="D"))
+
+
+def period_ends(period_end, months: int = 13) -> pd.DatetimeIndex:
+    """The reporting dates: ``months`` month ends up to ``period_end``, oldest first.
+
+    A period end that is not a month end (fortnightly reporting) steps back in calendar months.
+    """
+    d = to_date(period_end)
+    if months < 1:
+        raise ValueError("months must be 1 or more")
+    if d.is_month_end:
+        return pd.date_range(end=d, periods=months, freq="ME")
+    return pd.DatetimeIndex([d - pd.DateOffset(months=k) for k in range(months - 1, -1, -1)])
+
+
+@lru_cache(maxsize=1)
+def _bank_holidays() -> np.ndarray:
+    import holidays
+
+    days = holidays.country_holidays("GB", subdiv="ENG", years=range(1990, 2061))
+    return np.array(sorted(days.keys()), dtype="datetime64[D]")
+
+
+def bank_holidays(year: int | None = None) -> list:
+    """England and Wales bank holidays (from the ``holidays`` package), optionally for one year."""
+    days = _bank_holidays()
+    if year is not None:
+        days = days[(days >= np.datetime64(f"{year}-01-01")) & (days <= np.datetime64(f"{year}-12-31"))]
+    return [pd.Timestamp(d).date() for d in days]
+
+
+def add_working_days(start, n: int):
+    """The ``n``-th working day after ``start`` (``start`` itself never counts).
+
+    "Within N working days of S" is then ``date <= add_working_days(S, N)``.  Works on one date
+    or an array; blanks stay blank.
+    """
+    scalar = not hasattr(start, "__len__") or isinstance(start, str)
+    s = pd.DatetimeIndex([start] if scalar else start)
+    ok = ~s.isna()
+    out = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[D]")
+    if ok.any():
+        # roll="backward" then +n: a weekend start counts from the Friday before, so its first
+        # working day after is the Monday.
+        out[ok] = np.busday_offset(s[ok].values.astype("datetime64[D]"), n, roll="backward",
+                                   holidays=_bank_holidays())
+    res = pd.DatetimeIndex(out.astype("datetime64[ns]"))
+    return res[0] if scalar else res
+
+
+def working_days_between(start, end):
+    """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
+    scalar = not hasattr(start, "__len__") or isinstance(start, str)
+    s = pd.DatetimeIndex([start] if scalar else start).values.astype("datetime64[D]")
+    e = pd.DatetimeIndex([end] if scalar else end).values.astype("datetime64[D]")
+    ok = ~(np.isnat(s) | np.isnat(e))
+    out = np.full(len(s), np.nan)
+    if ok.any():
+        # busday_count counts [a, b); we want (start, end], i.e. [start+1, end+1).
+        one = np.timedelta64(1, "D")
+        n = np.busday_count(s[ok] + one, e[ok] + one, holidays=_bank_holidays())
+        out[ok] = np.maximum(n, 0)
+    return out[0] if scalar else out
+
+
+def age_on(dob, on) -> np.ndarray:
+    """Age in completed years on ``on`` (a birthday on ``on`` counts; 29 Feb birthdays move to 1 Mar)."""
+    dob = pd.DatetimeIndex(dob)
+    on = pd.DatetimeIndex(on) if hasattr(on, "__len__") else pd.DatetimeIndex([on] * len(dob))
+    years = on.year.to_numpy() - dob.year.to_numpy()
+    before_birthday = (on.month.to_numpy() * 100 + on.day.to_numpy()) < (
+        dob.month.to_numpy() * 100 + dob.day.to_numpy())
+    age = (years - before_birthday).astype("float64")
+    age[dob.isna() | on.isna()] = np.nan
+    return age

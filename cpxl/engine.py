@@ -1,0 +1,258 @@
+"""The engine: every indicator, every period end, every geography, in one pass.
+
+The :class:`Context` derives what indicators share once for all period ends (periods of care,
+placements, who is looked after on each D, where each child belongs); each indicator returns a
+tally with a row per (period, child) and ``num``/``den`` columns; the engine adds tallies up by
+district with ``np.bincount`` and sums districts into areas and the authority.  Nothing loops over
+children, districts or months in Python.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from . import care
+from .catalogue import CATALOGUE, Indicator, _load_all
+from .dates import age_on, minus_months, period_ends
+from .frames import days, expand_ranges
+from .geography import Geography
+
+OUTPUT_COLUMNS = ["indicator", "period_end", "level", "geography", "numerator", "denominator",
+                  "value", "note"]
+
+
+class Context:
+    """What the indicators of one run share, derived on first use and kept."""
+
+    def __init__(self, dataset, periods: pd.DatetimeIndex):
+        self.dataset = dataset
+        self.tables = dataset.tables
+        self.config = dataset.config
+        self.periods = pd.DatetimeIndex(periods).astype("datetime64[ns]")
+        self.P = len(self.periods)
+        self.window_start = minus_months(self.periods, 12)     # W = (window_start, D]
+        self.period_days = days(self.periods)
+
+    # --- children and geography -------------------------------------------------------------
+
+    @cached_property
+    def children(self) -> pd.Index:
+        """Every CHILD id in any table, as one index; ``cid`` is a position in it."""
+        ids = [t["CHILD"] for t in self.tables.values() if "CHILD" in t.columns]
+        return pd.Index(pd.unique(pd.concat(ids, ignore_index=True)))
+
+    def cid(self, child: pd.Series) -> np.ndarray:
+        return self.children.get_indexer(child)
+
+    @cached_property
+    def geography(self) -> Geography:
+        return Geography(self.dataset, self.children, self.periods, self.episodes)
+
+    @cached_property
+    def header(self) -> pd.DataFrame:
+        """One row per cid (position): SEX, DOB, ETHNIC (blank where the child has no header row)."""
+        h = self.tables["header"]
+        out = pd.DataFrame({"SEX": "", "ETHNIC": ""}, index=range(len(self.children)))
+        out["DOB"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        pos = self.cid(h["CHILD"])
+        out.loc[pos, "SEX"] = h["SEX"].to_numpy()
+        out.loc[pos, "ETHNIC"] = h["ETHNIC"].to_numpy()
+        out.loc[pos, "DOB"] = h["DOB"].to_numpy()
+        return out
+
+    def age(self, cid: np.ndarray, p: np.ndarray, dob=None) -> np.ndarray:
+        """Age in completed years on the period end ``p`` of each row."""
+        if dob is None:
+            dob = self.header["DOB"].to_numpy()[cid]
+        return age_on(dob, self.periods[p])
+
+    # --- episodes, periods of care, placements ----------------------------------------------
+
+    @cached_property
+    def episodes(self) -> pd.DataFrame:
+        e = self.tables["episodes"]
+        return care.prepare_episodes(e, self.cid(e["CHILD"]))
+
+    @cached_property
+    def care_periods(self) -> pd.DataFrame:
+        return care.care_periods(self.episodes)
+
+    @cached_property
+    def placements(self) -> pd.DataFrame:
+        return care.placements(self.episodes)
+
+    # --- expanding rows over period ends ----------------------------------------------------
+
+    def open_on(self, start, end) -> tuple[np.ndarray, np.ndarray]:
+        """(row, p) for every period end D with start <= D and (end blank or end > D)."""
+        D = self.period_days
+        lo = np.searchsorted(D, days(start), side="left")
+        hi = np.searchsorted(D, days(end), side="left")
+        return expand_ranges(lo, hi)
+
+    def open_in_window(self, start, end, months: int = 12) -> tuple[np.ndarray, np.ndarray]:
+        """(row, p) for every D whose window (D - months, D] the interval [start, end) touches."""
+        ws = days(minus_months(self.periods, months))
+        lo = np.searchsorted(self.period_days, days(start), side="left")
+        hi = np.searchsorted(ws, days(end), side="left")
+        return expand_ranges(lo, hi)
+
+    def in_window(self, dates, months: int = 12) -> tuple[np.ndarray, np.ndarray]:
+        """(row, p) for every D with D - months < date <= D."""
+        ws = days(minus_months(self.periods, months))
+        d = days(dates)
+        lo = np.searchsorted(self.period_days, d, side="left")
+        hi = np.searchsorted(ws, d, side="left")
+        return expand_ranges(lo, hi)
+
+    def per_period(self, frame: pd.DataFrame, rows: np.ndarray, p: np.ndarray) -> pd.DataFrame:
+        out = frame.iloc[rows].reset_index(drop=True)
+        out["p"] = p
+        out["D"] = self.periods[p]
+        return out
+
+    @cached_property
+    def looked_after(self) -> pd.DataFrame:
+        """Children looked after on each D: one row per (p, cid) with their open episode.
+
+        Where bad data leaves two episodes open on one date, the later-starting one counts.
+        """
+        e = self.episodes
+        rows, p = self.open_on(e["DECOM"], e["DEC"])
+        la = self.per_period(e, rows, p)
+        la = la.drop_duplicates(["p", "cid"], keep="last").reset_index(drop=True)
+        la["age"] = self.age(la["cid"].to_numpy(), la["p"].to_numpy())
+        return la
+
+    @cached_property
+    def looked_after_in_window(self) -> pd.DataFrame:
+        """Children looked after at any time in W: one row per (p, cid)."""
+        e = self.episodes
+        rows, p = self.open_in_window(e["DECOM"], e["DEC"])
+        return pd.DataFrame({"p": p, "cid": e["cid"].to_numpy()[rows]}).drop_duplicates()
+
+    # --- tallies ----------------------------------------------------------------------------
+
+    @staticmethod
+    def count(frame: pd.DataFrame) -> pd.DataFrame:
+        """Each row counts one."""
+        return pd.DataFrame({"p": frame["p"].to_numpy(), "cid": frame["cid"].to_numpy(),
+                             "num": 1.0, "den": 0.0})
+
+    @staticmethod
+    def percent(frame: pd.DataFrame, numerator) -> pd.DataFrame:
+        """Each row is in the denominator; those where ``numerator`` is true in the numerator."""
+        return pd.DataFrame({"p": frame["p"].to_numpy(), "cid": frame["cid"].to_numpy(),
+                             "num": np.asarray(numerator, dtype=bool).astype(float), "den": 1.0})
+
+    @staticmethod
+    def mean(frame: pd.DataFrame, values) -> pd.DataFrame:
+        """The mean of ``values`` over the rows (rows with a blank value are left out)."""
+        v = np.asarray(values, dtype=float)
+        keep = ~np.isnan(v)
+        return pd.DataFrame({"p": frame["p"].to_numpy()[keep], "cid": frame["cid"].to_numpy()[keep],
+                             "num": v[keep], "den": 1.0})
+
+
+class NotAvailable(Exception):
+    """An indicator that cannot be computed from this dataset (a table or column is missing)."""
+
+
+def missing_inputs(ind: Indicator, dataset) -> str | None:
+    missing = [t for t in ind.tables if t not in dataset.tables]
+    if missing:
+        return f"not available: no {', '.join(missing)} table in the data"
+    for table, column in ind.columns:
+        if column not in dataset.columns_present.get(table, ()):
+            return f"not available: the {table} table has no {column} column"
+    return None
+
+
+def _aggregate(ctx: Context, ind: Indicator, tally: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Add a tally up to (periods x geographies) arrays of num and den: [la, areas, districts]."""
+    geo = ctx.geography
+    n_d, n_a, P = len(geo.districts), len(geo.areas), ctx.P
+    p = tally["p"].to_numpy(dtype=np.int64)
+    if "dc" in tally.columns:
+        dc = tally["dc"].to_numpy(dtype=np.int64)
+    else:
+        dc = geo.matrix[tally["cid"].to_numpy(dtype=np.int64), p]
+    idx = p * n_d + dc
+    out = {}
+    for col in ("num", "den"):
+        district = np.bincount(idx, weights=tally[col].to_numpy(dtype=float),
+                               minlength=P * n_d).reshape(P, n_d)
+        member = np.zeros((n_d, n_a))
+        has_area = geo.area_index >= 0
+        member[np.flatnonzero(has_area), geo.area_index[has_area]] = 1.0
+        area = district @ member
+        la = district.sum(axis=1, keepdims=True)
+        out[col] = np.hstack([la, area, district])
+    return out
+
+
+def _finish(ctx: Context, ind: Indicator, sums: dict[str, np.ndarray], population: np.ndarray):
+    """Numerator, denominator, value and note arrays for one indicator, by its kind."""
+    num, den = sums["num"], sums["den"]
+    kind = ind.kind
+    note = np.full(num.shape, "", dtype=object)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "count":
+            value, out_num, out_den = num, num, np.full(num.shape, np.nan)
+        elif kind == "percent":
+            value, out_num, out_den = np.where(den > 0, 100.0 * num / den, np.nan), num, den
+            note[den == 0] = "no children in the cohort (denominator 0)"
+        elif kind == "rate":
+            out_num, out_den = num, population
+            value = np.where(population > 0, 1e4 * num / population, np.nan)
+            note[~(population > 0)] = "no population figure for this geography and year"
+        elif kind == "mean":
+            value, out_num, out_den = np.where(den > 0, num / den, np.nan), den, np.full(num.shape, np.nan)
+            note[den == 0] = "no cases to average"
+        else:  # ratio
+            value, out_num, out_den = np.where(den > 0, num / den, np.nan), num, den
+            note[den == 0] = "denominator 0"
+    return out_num, out_den, value, note
+
+
+def compute(dataset, period_end, months: int = 13, indicators: list[str] | None = None) -> pd.DataFrame:
+    """The long indicator table (data.md section 5) for ``months`` period ends up to ``period_end``."""
+    _load_all()
+    ctx = Context(dataset, period_ends(period_end, months))
+    geo = ctx.geography
+    levels = ["la"] + ["area"] * len(geo.areas) + ["district"] * len(geo.districts)
+    names = [geo.authority] + geo.areas + geo.districts
+    G = len(names)
+    population = geo.population(dataset.tables.get("population"))
+    chosen = [CATALOGUE[i] for i in indicators] if indicators else list(CATALOGUE.values())
+    parts = []
+    for ind in chosen:
+        reason = missing_inputs(ind, dataset)
+        if reason is None:
+            try:
+                tally = ind.compute(ctx)
+            except NotAvailable as e:
+                reason = f"not available: {e}"
+        if reason is not None:
+            nan = np.full((ctx.P, G), np.nan)
+            num, den, value, note = nan, nan, nan, np.full((ctx.P, G), reason, dtype=object)
+        else:
+            sums = _aggregate(ctx, ind, tally)
+            num, den, value, note = _finish(ctx, ind, sums, population)
+        parts.append((ind.id, num, den, value, note))
+    P = ctx.P
+    n = len(parts)
+    period_iso = np.asarray(ctx.periods.strftime("%Y-%m-%d"))
+    frame = pd.DataFrame({
+        "indicator": np.repeat([x[0] for x in parts], P * G),
+        "period_end": np.tile(np.repeat(period_iso, G), n),
+        "level": np.tile(np.array(levels, dtype=object), P * n),
+        "geography": np.tile(np.array(names, dtype=object), P * n),
+        "numerator": np.concatenate([x[1].ravel() for x in parts]) if parts else [],
+        "denominator": np.concatenate([x[2].ravel() for x in parts]) if parts else [],
+        "value": np.concatenate([x[3].ravel() for x in parts]) if parts else [],
+        "note": np.concatenate([x[4].ravel() for x in parts]) if parts else [],
+    })
+    return frame[OUTPUT_COLUMNS]

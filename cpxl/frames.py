@@ -1,0 +1,58 @@
+"""Small vector helpers the engine is built on: no Python loop over children or months.
+
+Periods are a sorted array of period ends D; most questions are "for which D is this row's date
+(or interval) relevant", answered with ``searchsorted`` and expanded with ``expand_ranges``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+_DAY_OFFSET = 1 << 17         # keeps day numbers of dates from 1700 to 2300 positive
+_CHILD_SHIFT = 1 << 18
+
+
+def days(values) -> np.ndarray:
+    """Dates as whole day numbers (int64); NaT becomes a very large number (never reached)."""
+    arr = np.asarray(pd.DatetimeIndex(values).values.astype("datetime64[D]").astype("int64"))
+    nat = pd.isna(pd.DatetimeIndex(values))
+    out = arr + _DAY_OFFSET
+    out[nat] = np.iinfo(np.int64).max // 4
+    return out
+
+
+def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row i, every period index p with lo[i] <= p < hi[i]: returns (row, p) arrays."""
+    lo = np.asarray(lo, dtype=np.int64)
+    n = np.maximum(np.asarray(hi, dtype=np.int64) - lo, 0)
+    rows = np.repeat(np.arange(len(lo)), n)
+    # position within each row's run, added to its lo
+    starts = np.cumsum(n) - n
+    p = np.arange(n.sum()) - np.repeat(starts, n) + np.repeat(lo, n)
+    return rows, p
+
+
+def latest_on_or_before(sorted_cid: np.ndarray, sorted_days: np.ndarray,
+                        q_cid: np.ndarray, q_days: np.ndarray) -> np.ndarray:
+    """Index of each query child's last row dated on or before the query date, else -1.
+
+    ``sorted_cid``/``sorted_days`` must be sorted by child then date; ties resolve to the last
+    row in that order.
+    """
+    key = sorted_cid.astype(np.int64) * _CHILD_SHIFT + sorted_days
+    qkey = np.asarray(q_cid, dtype=np.int64) * _CHILD_SHIFT + np.minimum(q_days, _CHILD_SHIFT - 1)
+    idx = np.searchsorted(key, qkey, side="right") - 1
+    ok = idx >= 0
+    ok[ok] = sorted_cid[idx[ok]] == np.asarray(q_cid)[ok]
+    return np.where(ok, idx, -1)
+
+
+def earliest_on_or_after(sorted_cid: np.ndarray, sorted_days: np.ndarray,
+                         q_cid: np.ndarray, q_days: np.ndarray) -> np.ndarray:
+    """Index of each query child's first row dated on or after the query date, else -1."""
+    key = sorted_cid.astype(np.int64) * _CHILD_SHIFT + sorted_days
+    qkey = np.asarray(q_cid, dtype=np.int64) * _CHILD_SHIFT + q_days
+    idx = np.searchsorted(key, qkey, side="left")
+    ok = idx < len(key)
+    ok[ok] = sorted_cid[idx[ok]] == np.asarray(q_cid)[ok]
+    return np.where(ok, idx, -1)

@@ -1,0 +1,139 @@
+"""Where each child belongs at each period end, the areas, and the population denominators.
+
+A child belongs, at each D, to the district of the ``districts`` table, else of the HOME_POST
+outward code on their latest non-V3/V4 episode starting on or before D (a blank HOME_POST there
+means ``Unknown``), else ``Unknown``.  ``Unknown`` belongs to no area; the authority is everyone.
+District names are matched without regard to case or surrounding spaces.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .frames import days, latest_on_or_before
+
+UNKNOWN = "Unknown"
+
+
+def outward_code(postcodes: pd.Series) -> pd.Series:
+    """The first half of a postcode: before the space, or all but the last three characters."""
+    s = postcodes.astype(str).str.upper().str.strip()
+    spaced = s.str.split().str[0]
+    compact = s.str.replace(" ", "", regex=False)
+    unspaced = compact.where(compact.str.len() < 5, compact.str[:-3])
+    return spaced.where(s.str.contains(" ", regex=False), unspaced).fillna("")
+
+
+class Geography:
+    def __init__(self, dataset, children: pd.Index, periods: pd.DatetimeIndex, episodes: pd.DataFrame):
+        self.authority = dataset.authority_name
+        self.periods = periods
+        tables = dataset.tables
+        config = dataset.config
+        canonical: dict[str, str] = {}
+
+        def canon(names) -> list[str]:
+            out = []
+            for n in names:
+                n = str(n).strip()
+                if not n:
+                    continue
+                out.append(canonical.setdefault(n.casefold(), n))
+            return out
+
+        # Areas: the data first, else the configuration.
+        area_of: dict[str, str] = {}
+        if "areas" in tables:
+            for d, a in zip(canon(tables["areas"]["DISTRICT"]), tables["areas"]["AREA"]):
+                area_of[d] = a.strip()
+        else:
+            for area, ds in config.areas.items():
+                for d in canon(ds):
+                    area_of[d] = area
+        ordered = list(area_of)
+        for name, col in (("districts", "DISTRICT"), ("postcode_districts", "DISTRICT"),
+                          ("workers", "DISTRICT")):
+            if name in tables:
+                ordered += sorted(set(canon(tables[name][col].unique())) - set(ordered))
+        ordered += sorted(set(canon(config.districts)) - set(ordered))
+        ordered = [d for d in dict.fromkeys(ordered) if d.casefold() != UNKNOWN.casefold()]
+        self.districts = ordered + [UNKNOWN]
+        self.areas = list(dict.fromkeys(a for a in area_of.values() if a))
+        self._district_code = {d.casefold(): i for i, d in enumerate(self.districts)}
+        self.unknown = len(self.districts) - 1
+        self.area_index = np.array([self.areas.index(area_of[d]) if d in area_of and area_of[d] else -1
+                                    for d in self.districts], dtype=np.int64)
+        self._canon = canon
+        self.matrix = self._child_districts(tables, children, episodes)
+
+    def code(self, names: pd.Series) -> np.ndarray:
+        """District codes for names (unknown names are ``Unknown``)."""
+        return (pd.Series(np.asarray(names, dtype=object)).astype(str).str.strip().str.casefold()
+                .map(self._district_code).fillna(self.unknown).to_numpy(dtype=np.int64))
+
+    def _child_districts(self, tables, children: pd.Index, episodes: pd.DataFrame) -> np.ndarray:
+        """(children x periods) district codes."""
+        n, P = len(children), len(self.periods)
+        base = np.full(n, -1, dtype=np.int64)
+        if "districts" in tables:
+            d = tables["districts"]
+            cid = children.get_indexer(d["CHILD"])
+            base[cid] = self.code(d["DISTRICT"])      # the last row for a child wins
+        matrix = np.repeat(base[:, None], P, axis=1)
+        todo = np.flatnonzero(base < 0)
+        if len(todo) == 0:
+            return matrix
+        matrix[todo] = self.unknown
+        if "HOME_POST" not in episodes.columns or "postcode_districts" not in tables or episodes.empty:
+            return matrix
+        pc = tables["postcode_districts"]
+        pc_map = dict(zip(outward_code(pc["OUTWARD_CODE"]), self.code(pc["DISTRICT"])))
+        outward = outward_code(episodes["HOME_POST"])
+        ep_code = outward.map(pc_map).fillna(self.unknown).to_numpy(dtype=np.int64)
+        ep_code[(episodes["HOME_POST"].astype(str).str.strip() == "").to_numpy()] = self.unknown
+        q_cid = np.repeat(todo, P)
+        q_p = np.tile(np.arange(P), len(todo))
+        idx = latest_on_or_before(episodes["cid"].to_numpy(), days(episodes["DECOM"]), q_cid,
+                                  days(self.periods)[q_p])
+        found = idx >= 0
+        matrix[q_cid[found], q_p[found]] = ep_code[idx[found]]
+        return matrix
+
+    def population(self, population: pd.DataFrame | None) -> np.ndarray:
+        """Population aged 0-17 per (period, geography column) for la, areas, districts.
+
+        Columns are ordered [authority, areas..., districts...]; NaN where none is known.  For
+        each D the latest year <= D's year is used; an area or the authority with no row of its own
+        for a year is the sum of its districts' for that year.
+        """
+        n_a, n_d = len(self.areas), len(self.districts)
+        out = np.full((len(self.periods), 1 + n_a + n_d), np.nan)
+        if population is None or population.empty:
+            return out
+        pop = population.dropna(subset=["YEAR", "POPULATION_0_17"])
+        names = pop["GEOGRAPHY"].astype(str).str.strip().str.casefold()
+        col = {self.authority.casefold(): 0}
+        col.update({a.casefold(): 1 + i for i, a in enumerate(self.areas)})
+        col.update({d.casefold(): 1 + n_a + i for i, d in enumerate(self.districts)})
+        table = (pd.DataFrame({"col": names.map(col), "year": pop["YEAR"].astype(int),
+                               "pop": pop["POPULATION_0_17"]})
+                 .dropna(subset=["col"]).astype({"col": int})
+                 .groupby(["year", "col"])["pop"].sum().unstack("col"))
+        table = table.reindex(columns=range(1 + n_a + n_d))
+        districts = table.iloc[:, 1 + n_a:].to_numpy()
+        have_district = ~np.isnan(districts).all(axis=1)
+        for i in range(n_a):       # a handful of areas: derive missing area years from districts
+            members = np.flatnonzero(self.area_index == i)
+            derived = np.nansum(districts[:, members], axis=1)
+            own = table.iloc[:, 1 + i].to_numpy()
+            table.iloc[:, 1 + i] = np.where(np.isnan(own) & have_district, derived, own)
+        own = table.iloc[:, 0].to_numpy()
+        table.iloc[:, 0] = np.where(np.isnan(own) & have_district, np.nansum(districts, axis=1), own)
+        years = self.periods.year.to_numpy()
+        for j in range(table.shape[1]):   # per geography column: the latest year <= D's year
+            s = table.iloc[:, j].dropna()
+            if s.empty:
+                continue
+            pos = np.searchsorted(s.index.to_numpy(), years, side="right") - 1
+            out[:, j] = np.where(pos >= 0, s.to_numpy()[np.maximum(pos, 0)], np.nan)
+        return out

@@ -1,0 +1,337 @@
+"""Children looked after: indicators from the SSDA903 tables (indicators.md, first section)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import codes
+from ..catalogue import indicator
+from ..dates import add_working_days, minus_months, plus_months
+from ..frames import days
+
+EPISODES = ("header", "episodes")
+
+
+def _started(c) -> pd.DataFrame:
+    """(p, cid, first_start, first_cin) for children with a period of care starting in W."""
+    cp = c.care_periods
+    rows, p = c.in_window(cp["start"])
+    s = c.per_period(cp, rows, p).sort_values(["p", "cid", "start"], kind="stable")
+    return s.drop_duplicates(["p", "cid"], keep="first").reset_index(drop=True)
+
+
+def _ceased(c) -> pd.DataFrame:
+    """(p, cid, adopted, sgo) for children with a period of care ending in W."""
+    cp = c.care_periods
+    rows, p = c.in_window(cp["end"])
+    e = c.per_period(cp, rows, p)
+    e["adopted"] = e["end_rec"].isin(codes.REC_ADOPTED)
+    e["sgo"] = e["end_rec"].isin(codes.REC_SGO)
+    return e.groupby(["p", "cid"], as_index=False, sort=False)[["adopted", "sgo"]].any()
+
+
+@indicator("cla_count", "Children looked after", unit="count", polarity="neither", tables=EPISODES,
+           theme="Demand", lait="CLA (number)", headline=True, definition="""
+           Children looked after on D: a child with an episode open on D (DECOM on or before D and
+           DEC blank or after D) that is not V3/V4 (short breaks). A child who leaves on D is not
+           looked after at the end of D.""")
+def cla_count(c):
+    return c.count(c.looked_after)
+
+
+@indicator("cla_rate_10k", "Children looked after per 10,000 children", unit="rate per 10,000",
+           polarity="neither", tables=EPISODES + ("population",), theme="Demand",
+           lait="CLA rate per 10,000", headline=True, definition="""
+           cla_count divided by the population aged 0-17 of the geography for D's year (the latest
+           year on or before D's year in the population table; an area or the authority with no
+           row of its own is the sum of its districts), times 10,000. Unknown has no population,
+           so no rate.""")
+def cla_rate_10k(c):
+    return c.count(c.looked_after)
+
+
+@indicator("cla_started_12m", "Children starting to be looked after in the year", unit="count",
+           polarity="neither", tables=EPISODES, theme="Demand", lait="CLA starting (number)",
+           definition="""Distinct children with a period of care starting in the year to D (after
+           D minus 12 months, up to and including D).""")
+def cla_started_12m(c):
+    return c.count(_started(c))
+
+
+@indicator("cla_ceased_12m", "Children ceasing to be looked after in the year", unit="count",
+           polarity="neither", tables=EPISODES, theme="Demand", lait="CLA ceasing (number)",
+           definition="""Distinct children with a period of care ending (the DEC of its last episode)
+           in the year to D.""")
+def cla_ceased_12m(c):
+    return c.count(_ceased(c))
+
+
+@indicator("repeat_cla_pct", "Children starting care who had been looked after before", unit="%",
+           polarity="lower", tables=EPISODES, theme="Demand", definition="""
+           Of the children counted in cla_started_12m, those who had an earlier period of care that
+           ended (strictly) before their first start in the year to D.""")
+def repeat_cla_pct(c):
+    s = _started(c)
+    first_end = c.care_periods.groupby("cid")["end"].min()
+    earlier_end = first_end.reindex(s["cid"]).to_numpy()
+    return c.percent(s, pd.notna(earlier_end) & (earlier_end < s["start"].to_numpy()))
+
+
+@indicator("stability_3plus_pct", "Children looked after with 3 or more placements in the year",
+           unit="%", polarity="lower", tables=EPISODES, theme="Placements and stability",
+           lait="CLA with 3 or more placements during the year (%)", headline=True, definition="""
+           Of the children looked after on D, those with 3 or more placements in the year to D:
+           the placement current at the start of the year (open at the end of D minus 12 months)
+           counts as one, plus each placement beginning in the year. A placement begins with the
+           first episode of a period of care and with each later episode whose RNE is P or B;
+           RNE L, T and U continue the placement; temporary episodes (T0-T4) never begin one.""")
+def stability_3plus_pct(c):
+    pl = c.placements
+    rows, p = c.open_in_window(pl["start"], pl["end"])
+    touching = pd.DataFrame({"p": p, "cid": pl["cid"].to_numpy()[rows]})
+    touching["began"] = pl["start"].to_numpy()[rows] > c.window_start[p].to_numpy()
+    per_child = touching.groupby(["p", "cid"]).agg(began=("began", "sum"), any_before=("began", "min"))
+    # any_before is False when some placement started before the year (current at its start)
+    n = per_child["began"] + (~per_child["any_before"]).astype(int)
+    la = c.looked_after
+    key = pd.MultiIndex.from_arrays([la["p"], la["cid"]])
+    counts = n.reindex(key).fillna(0).to_numpy()
+    return c.percent(la, counts >= 3)
+
+
+@indicator("stability_long_pct", "Long-term placement stability", unit="%", polarity="higher",
+           tables=EPISODES, theme="Placements and stability", headline=True,
+           lait="CLA under 16 looked after 2.5+ years in same placement 2+ years (%)", definition="""
+           Of children looked after on D, aged under 16 on D, whose current period of care began on
+           or before D minus 30 months: those whose current placement began on or before D minus 24
+           months. A move to placed-for-adoption with the same carers (RNE T or U) is no new
+           placement; a temporary episode continues the placement before it.""")
+def stability_long_pct(c):
+    la = c.looked_after
+    D = la["D"]
+    cohort = la.loc[(la["age"] < 16) & (la["period_start"] <= minus_months(D, 30))]
+    return c.percent(cohort, cohort["placement_start"] <= minus_months(cohort["D"], 24))
+
+
+def _placed(unit_codes):
+    def compute(c):
+        la = c.looked_after
+        return c.percent(la, la["PLACE"].isin(unit_codes))
+    return compute
+
+
+for _id, _title, _codes, _pol, _lait in [
+    ("placed_foster_pct", "Children looked after in foster care", codes.PLACE_FOSTER, "higher",
+     "CLA in foster placements (%)"),
+    ("placed_parents_pct", "Children looked after placed with parents", codes.PLACE_PARENTS, "neither", None),
+    ("placed_adoption_pct", "Children looked after placed for adoption", codes.PLACE_ADOPTION, "neither", None),
+    ("placed_residential_pct", "Children looked after in residential care", codes.PLACE_RESIDENTIAL,
+     "lower", None),
+    ("placed_supported_pct", "Children looked after in supported or independent living",
+     codes.PLACE_SUPPORTED, "neither", None),
+    ("placed_connected_pct", "Children looked after with connected carers (family and friends)",
+     codes.PLACE_CONNECTED, "neither", None),
+]:
+    indicator(_id, _title, unit="%", polarity=_pol, tables=EPISODES, theme="Placements and stability",
+              lait=_lait, headline=_id == "placed_foster_pct",
+              definition=f"Of children looked after on D, those whose open episode has PLACE "
+                         f"{', '.join(sorted(_codes))}.")(_placed(_codes))
+
+
+@indicator("uasc_count", "Unaccompanied asylum-seeking children looked after", unit="count",
+           polarity="neither", tables=EPISODES + ("uasc",), theme="Demand", lait="UASC (number)",
+           definition="""Children looked after on D who are in the uasc table with DUC (the date
+           they ceased to be UASC) blank or after D.""")
+def uasc_count(c):
+    return c.count(_uasc_on_d(c))
+
+
+def _uasc_on_d(c) -> pd.DataFrame:
+    la = c.looked_after[["p", "cid", "D"]]
+    u = c.tables["uasc"]
+    u = pd.DataFrame({"cid": c.cid(u["CHILD"]), "DUC": u["DUC"].to_numpy()})
+    m = la.merge(u, on="cid")
+    m = m.loc[m["DUC"].isna() | (m["DUC"] > m["D"])]
+    return m.drop_duplicates(["p", "cid"])
+
+
+@indicator("reviews_in_time_pct", "Reviews held in time", unit="%", polarity="higher",
+           tables=EPISODES + ("reviews",), theme="Visits and reviews", headline=True, definition="""
+           Of children looked after on D whose current period of care began more than 20 working
+           days before D (the 20th working day after the start is before D): those with no review
+           late in the year to D. Reviews (of the current period of care, dated from its start up
+           to D) are due: the first within 20 working days of the start of the period of care, the
+           second within 3 months of the first, each later one within 6 months of the one before,
+           each interval running from the date the previous review was held. A review is late when
+           held after its due date; it counts when held in the year to D. A review overdue on D
+           (its due date before D and not yet held) counts as late. Statutory basis: Care
+           Planning, Placement and Case Review (England) Regulations 2010, reg. 33.""")
+def reviews_in_time_pct(c):
+    la = c.looked_after[["p", "cid", "D", "period_start"]]
+    first_due = add_working_days(la["period_start"], 20)
+    cohort = la.loc[np.asarray(first_due < la["D"])].reset_index(drop=True)
+    cohort["first_due"] = add_working_days(cohort["period_start"], 20)
+    r = c.tables["reviews"]
+    r = pd.DataFrame({"cid": c.cid(r["CHILD"]), "REVIEW": r["REVIEW"].to_numpy()}).drop_duplicates()
+    m = cohort.reset_index().merge(r, on="cid")
+    m = m.loc[(m["REVIEW"] >= m["period_start"]) & (m["REVIEW"] <= m["D"])]
+    m = m.sort_values(["index", "REVIEW"], kind="stable").reset_index(drop=True)
+    k = m.groupby("index").cumcount().to_numpy()
+    prev = m.groupby("index")["REVIEW"].shift().to_numpy()
+    interval = np.where(k == 1, 3, 6)
+    due = np.where(k == 0, m["first_due"].to_numpy(), plus_months(prev, interval).to_numpy())
+    m["late"] = (m["REVIEW"].to_numpy() > due) & (m["REVIEW"].to_numpy() >
+                                                   c.window_start[m["p"].to_numpy()].to_numpy())
+    late = m.groupby("index")["late"].any().reindex(cohort.index, fill_value=False).to_numpy()
+    # The next review due after the last one held (or the first, if none): overdue if before D.
+    last = m.groupby("index").agg(last=("REVIEW", "last"), n=("REVIEW", "size"))
+    last = last.reindex(cohort.index)
+    has = last["n"].notna().to_numpy()
+    next_due = cohort["first_due"].to_numpy().copy()
+    if has.any():
+        nd = plus_months(last["last"].to_numpy()[has], np.where(last["n"].to_numpy()[has] == 1, 3, 6))
+        next_due[has] = nd.to_numpy()
+    overdue = next_due < cohort["D"].to_numpy()
+    return c.percent(cohort, ~(late | overdue))
+
+
+@indicator("missing_pct", "Children who went missing in the year", unit="%", polarity="lower",
+           tables=EPISODES + ("missing",), theme="Missing", lait="CLA who had a missing incident (%)",
+           headline=True, definition="""Of children looked after at any time in the year to D (a
+           non-V3/V4 episode with DECOM on or before D and DEC blank or after D minus 12 months),
+           those with a MISSING = M episode (missing, not 'away') starting in the year to D.""")
+def missing_pct(c):
+    cohort = c.looked_after_in_window
+    ms = c.tables["missing"]
+    ms = ms.loc[ms["MISSING"] == "M"]
+    rows, p = c.in_window(ms["MIS_START"])
+    went = pd.MultiIndex.from_arrays([p, c.cid(ms["CHILD"])[rows]])
+    return c.percent(cohort, pd.MultiIndex.from_arrays([cohort["p"], cohort["cid"]]).isin(went))
+
+
+@indicator("missing_rhi_3days_pct", "Return home interviews within 3 days", unit="%",
+           polarity="higher", tables=("header", "episodes", "missing"), theme="Missing",
+           columns=(("missing", "RHI_DATE"),), definition="""Of missing or away episodes (MISSING
+           M or A) ending in the year to D, those with a return home interview on or after the
+           day they ended and within 3 days of it (MIS_END <= RHI_DATE <= MIS_END + 3 days). Needs
+           the local RHI_DATE column of the missing table. Statutory guidance on children who run
+           away or go missing from home or care (2014) asks for the interview within 72 hours.""")
+def missing_rhi_3days_pct(c):
+    ms = c.tables["missing"]
+    ms = ms.loc[ms["MISSING"].isin(codes.MISSING)]
+    rows, p = c.in_window(ms["MIS_END"])
+    ev = pd.DataFrame({"p": p, "cid": c.cid(ms["CHILD"])[rows]})
+    end, rhi = ms["MIS_END"].to_numpy()[rows], ms["RHI_DATE"].to_numpy()[rows]
+    ok = (rhi >= end) & (rhi <= end + np.timedelta64(3, "D"))
+    return c.percent(ev, ok)
+
+
+def _oc2_cohort(c, ages=None) -> pd.DataFrame:
+    """Children looked after on D continuously for 12 months or more, with their OC2 row."""
+    la = c.looked_after
+    cohort = la.loc[la["period_start"] <= minus_months(la["D"], 12), ["p", "cid", "D", "age"]]
+    if ages:
+        cohort = cohort.loc[(cohort["age"] >= ages[0]) & (cohort["age"] <= ages[1])]
+    oc2 = c.tables["oc2"].drop_duplicates("CHILD", keep="last")
+    oc2 = oc2.assign(cid=c.cid(oc2["CHILD"])).set_index("cid")
+    cols = ["HEALTH_CHECK", "TEETH_CHECK", "IMMUNISATIONS", "SDQ_SCORE"]
+    return cohort.join(oc2[cols], on="cid").reset_index(drop=True)
+
+
+def _oc2_flag(column):
+    def compute(c):
+        cohort = _oc2_cohort(c)
+        return c.percent(cohort, cohort[column] == "1")
+    return compute
+
+
+for _id, _title, _col, _lait in [
+    ("health_check_pct", "Annual health check up to date", "HEALTH_CHECK", "CLA health assessments (%)"),
+    ("teeth_check_pct", "Dental check up to date", "TEETH_CHECK", "CLA teeth checked (%)"),
+    ("immunisations_pct", "Immunisations up to date", "IMMUNISATIONS", "CLA immunisations (%)"),
+]:
+    indicator(_id, _title, unit="%", polarity="higher", tables=EPISODES + ("oc2",), theme="Health",
+              lait=_lait, headline=_id == "health_check_pct",
+              definition=f"""Of the OC2 cohort (children looked after on D continuously for 12
+              months or more: their current period of care began on or before D minus 12 months),
+              those whose oc2 row has {_col} = 1. A child of the cohort with no oc2 row counts in
+              the denominator only.""")(_oc2_flag(_col))
+
+
+def _sdq(cohort) -> np.ndarray:
+    s = cohort["SDQ_SCORE"].to_numpy(dtype=float)
+    valid = (s >= 0) & (s <= 40) & (s == np.floor(s))
+    return np.where(valid, s, np.nan)
+
+
+@indicator("sdq_completed_pct", "SDQ completed", unit="%", polarity="higher",
+           tables=EPISODES + ("oc2",), theme="Health", lait="CLA SDQ completed (%)", definition="""
+           Of the OC2 cohort aged 5 to 16 on D, those with an SDQ_SCORE (a whole number 0-40).""")
+def sdq_completed_pct(c):
+    cohort = _oc2_cohort(c, ages=(5, 16))
+    return c.percent(cohort, ~np.isnan(_sdq(cohort)))
+
+
+@indicator("sdq_avg_score", "Average SDQ score", unit="score", polarity="lower",
+           tables=EPISODES + ("oc2",), theme="Health", lait="CLA average SDQ score", definition="""
+           Of the OC2 cohort aged 5 to 16 on D with an SDQ_SCORE: the mean score (numerator: the
+           number of children averaged).""")
+def sdq_avg_score(c):
+    cohort = _oc2_cohort(c, ages=(5, 16))
+    return c.mean(cohort, _sdq(cohort))
+
+
+@indicator("adoption_days_avg", "Average days from entering care to moving in with the adoptive family",
+           unit="days", polarity="lower", tables=EPISODES, theme="Placements and stability",
+           lait="A1: days between entering care and moving in with adoptive family (3-year average)",
+           definition="""Children whose period of care ended in the 36 months to D with REC E11 or
+           E12 (adopted): the mean number of days from the start of that period of care to the
+           start of the placement in which they were placed for adoption (the placement of the
+           first episode of the period with PLACE A3-A6, which began earlier when the child was
+           placed for adoption with the same carers, RNE T or U). A child adopted with no A3-A6
+           episode in the period is left out (numerator: the number of children averaged).""")
+def adoption_days_avg(c):
+    cp = c.care_periods
+    adopted = cp.loc[cp["end_rec"].isin(codes.REC_ADOPTED)]
+    e = c.episodes
+    a = e.loc[e["PLACE"].isin(codes.PLACE_ADOPTION)].drop_duplicates("period_no", keep="first")
+    placed = a["placement_start"].fillna(a["DECOM"])
+    placed = pd.Series(placed.to_numpy(), index=a["period_no"].to_numpy())
+    adopted = adopted.assign(placed=placed.reindex(adopted["period_no"]).to_numpy())
+    rows, p = c.in_window(adopted["end"], months=36)
+    ev = c.per_period(adopted, rows, p)
+    return c.mean(ev, (ev["placed"] - ev["start"]).dt.days.to_numpy(dtype=float))
+
+
+@indicator("adopted_pct", "Children ceasing care who were adopted", unit="%", polarity="higher",
+           tables=EPISODES, theme="Placements and stability", lait="CLA ceasing: adopted (%)",
+           definition="""Of the children counted in cla_ceased_12m, those with a period of care
+           ending in the year to D with REC E11 or E12.""")
+def adopted_pct(c):
+    ceased = _ceased(c)
+    return c.percent(ceased, ceased["adopted"])
+
+
+@indicator("sgo_pct", "Children ceasing care on a special guardianship order", unit="%",
+           polarity="higher", tables=EPISODES, theme="Placements and stability",
+           lait="CLA ceasing: special guardianship order (%)", definition="""Of the children
+           counted in cla_ceased_12m, those with a period of care ending in the year to D with REC
+           E45, E46, E47 or E48.""")
+def sgo_pct(c):
+    ceased = _ceased(c)
+    return c.percent(ceased, ceased["sgo"])
+
+
+@indicator("sw_changes_3plus_pct", "Children looked after with 3 or more social workers in the year",
+           unit="%", polarity="lower", tables=EPISODES + ("sw_episodes",), theme="Workforce",
+           lait="CLA with 3 or more social workers in the year (%)", definition="""Of children looked
+           after on D, those with 3 or more distinct SW_ID among their sw_episodes overlapping the
+           year to D (SW_DECOM on or before D and SW_DEC blank or after D minus 12 months).""")
+def sw_changes_3plus_pct(c):
+    sw = c.tables["sw_episodes"]
+    rows, p = c.open_in_window(sw["SW_DECOM"], sw["SW_DEC"])
+    seen = pd.DataFrame({"p": p, "cid": c.cid(sw["CHILD"])[rows], "sw": sw["SW_ID"].to_numpy()[rows]})
+    n = seen.drop_duplicates().groupby(["p", "cid"]).size()
+    la = c.looked_after
+    counts = n.reindex(pd.MultiIndex.from_arrays([la["p"], la["cid"]])).fillna(0).to_numpy()
+    return c.percent(la, counts >= 3)

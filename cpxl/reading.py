@@ -1,0 +1,220 @@
+"""Reading the analyst's files: a folder of CSVs or a workbook, each table found by its header row.
+
+Everything is read as text first (CHILD ids keep their leading zeros; nothing is guessed by
+pandas) and typed later by the loader, which reports what does not parse.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import CpxlError
+from .tables import TABLES, identify_table
+
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+HEADER_SEARCH_ROWS = 20
+
+
+@dataclass
+class RawTable:
+    """One table as found in a file, all text, with the file row number of each data row."""
+    table: str
+    file: str            # the file name (and sheet) as the analyst knows it
+    frame: pd.DataFrame  # upper-cased column names; a ``_row`` column holds the file's row number
+    header_row: int
+
+
+def normalise_column(name) -> str:
+    return str(name if name is not None else "").replace("\ufeff", "").strip().upper()
+
+
+def _decode(data: bytes, file: str) -> str:
+    if not data.strip():
+        raise CpxlError(f"{file}: the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        # UTF-16 without a BOM has a NUL in every other byte; anything else with NULs is binary.
+        if data[1:4096:2].count(0) > 0.4 * len(data[1:4096:2]):
+            return data.decode("utf-16-le", errors="strict")
+        raise CpxlError(f"{file}: this is not a text (CSV) file; save it from Excel as CSV or "
+                        "give the workbook itself")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _split_line(line: str) -> tuple[list[str], str]:
+    counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
+    delim = max(counts, key=counts.get)
+    if counts[delim] == 0:
+        delim = ","
+    cells = next(csv.reader([line], delimiter=delim), [])
+    return cells, delim
+
+
+def _find_header(rows: list[list[str]], file: str) -> tuple[int, str | None, list[str]]:
+    """The index of the header row among the first rows, the table it identifies, its columns."""
+    best = (0, None, [])
+    for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns = [normalise_column(c) for c in cells]
+        if not any(columns):
+            continue
+        table, _ = identify_table(columns)
+        if table:
+            return i, table, columns
+        if not best[2]:
+            best = (i, None, columns)
+    return best
+
+
+def _unrecognised(file: str, columns: list[str]) -> CpxlError | None:
+    """A clear error for a header that nearly matches a table (a misspelt or missing column).
+
+    Returns None for a file that is plainly something else (it is then skipped with a warning).
+    """
+    cols = [c for c in columns if c]
+    _, ranked = identify_table(cols)
+    name, matched = ranked[0]
+    table = TABLES[name]
+    if matched < max(2, len(table.identify) - 1) or matched < 0.5 * len(table.identify):
+        return None
+    missing = [c for c in table.identify if c not in cols]
+    hints = []
+    for m in missing:
+        close = difflib.get_close_matches(m, cols, n=1, cutoff=0.6)
+        hints.append(f"{m} (found '{close[0]}': misspelt?)" if close else m)
+    return CpxlError(f"{file}: looks like the {name} table but the header row lacks column(s) "
+                     f"{', '.join(hints)}; the header row found was: {', '.join(cols)}")
+
+
+def read_csv_file(path: Path) -> RawTable | None:
+    file = path.name
+    text = _decode(path.read_bytes(), file)
+    lines = text.splitlines()
+    head_rows = [_split_line(line)[0] for line in lines[:HEADER_SEARCH_ROWS]]
+    idx, table, columns = _find_header(head_rows, file)
+    if table is None:
+        err = _unrecognised(file, columns)
+        if err:
+            raise err
+        return None
+    _, delim = _split_line(lines[idx])
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=idx + 1, dtype=str,
+                            keep_default_na=False, skip_blank_lines=False, engine="c",
+                            names=range(len(columns)), index_col=False, on_bad_lines="skip")
+    except (pd.errors.ParserError, ValueError) as e:
+        raise CpxlError(f"{file}: could not be read as a CSV table ({e})") from None
+    return _finish(frame, columns, table, file, first_row=idx + 2)
+
+
+def _finish(frame: pd.DataFrame, columns: list[str], table: str, file: str, first_row: int) -> RawTable:
+    frame = frame.iloc[:, :len(columns)]
+    frame.columns = [c or f"_BLANK{i}" for i, c in enumerate(columns)]
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame["_row"] = range(first_row, first_row + len(frame))
+    data = frame.drop(columns="_row")
+    blank = (data.fillna("").astype(str).apply(lambda s: s.str.strip()) == "").all(axis=1)
+    frame = frame.loc[~blank].reset_index(drop=True)
+    return RawTable(table, file, frame, first_row - 1)
+
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def read_workbook(path: Path) -> list[RawTable]:
+    """Every table in a workbook: Excel tables (ListObjects) first, then sheets by header row."""
+    import openpyxl
+    from openpyxl.utils import range_boundaries
+
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    except Exception as e:  # openpyxl raises many kinds for a damaged or non-workbook file
+        raise CpxlError(f"{path.name}: could not be opened as an Excel workbook ({type(e).__name__}: {e})") from None
+    found = []
+    for ws in wb.worksheets:
+        used_refs = []
+        for name, tbl in getattr(ws, "tables", {}).items():
+            ref = tbl.ref if hasattr(tbl, "ref") else tbl
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+            rows = [[_cell_text(c) for c in r] for r in ws.iter_rows(
+                min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col, values_only=True)]
+            used_refs.append((min_col, min_row, max_col, max_row))
+            raw = _rows_to_table(rows, f"{path.name} [table {name}]", min_row, hint=name)
+            if raw:
+                found.append(raw)
+        if used_refs:
+            continue
+        rows = [[_cell_text(c) for c in r] for r in ws.iter_rows(values_only=True)]
+        raw = _rows_to_table(rows, f"{path.name} [sheet {ws.title}]", 1, hint=ws.title)
+        if raw:
+            found.append(raw)
+    return found
+
+
+def _rows_to_table(rows: list[list[str]], file: str, first_row: int, hint: str = "") -> RawTable | None:
+    if not rows:
+        return None
+    idx, table, columns = _find_header(rows, file)
+    if table is None:
+        err = _unrecognised(file, columns)
+        if err:
+            raise err
+        return None
+    # A header that starts in a later column: drop the leading blank columns.
+    start = next((i for i, c in enumerate(columns) if c), 0)
+    columns = columns[start:]
+    while columns and not columns[-1]:
+        columns.pop()
+    body = [r[start:start + len(columns)] for r in rows[idx + 1:]]
+    frame = pd.DataFrame(body, columns=range(len(columns)), dtype=str) if body else \
+        pd.DataFrame(columns=range(len(columns)), dtype=str)
+    return _finish(frame.fillna(""), columns, table, file, first_row=first_row + idx + 1)
+
+
+def read_source(path) -> tuple[list[RawTable], list[str]]:
+    """All tables under ``path`` (a folder or one workbook or CSV) and the files passed over."""
+    path = Path(path)
+    if not path.exists():
+        raise CpxlError(f"{path}: no such file or folder")
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))
+    else:
+        files = [path]
+    found, skipped = [], []
+    for f in files:
+        suffix = f.suffix.lower()
+        if suffix in CSV_SUFFIXES:
+            raw = read_csv_file(f)
+            (found.append(raw) if raw else skipped.append(f.name))
+        elif suffix in WORKBOOK_SUFFIXES:
+            tables = read_workbook(f)
+            found.extend(tables)
+            if not tables:
+                skipped.append(f.name)
+        elif path.is_file():
+            raise CpxlError(f"{f.name}: cpxl reads CSV files and .xlsx/.xlsm workbooks, not '{suffix}'")
+    if not found:
+        raise CpxlError(f"{path}: no cpxl tables found (looked for CSV files and workbooks whose "
+                        "header row matches the data contract, e.g. CHILD, DECOM, RNE, ... for episodes)")
+    return found, skipped
