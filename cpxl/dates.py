@@ -24,7 +24,9 @@ def parse_dates(values: pd.Series) -> pd.Series:
     Blank cells become NaT; so do cells that no format reads, which the caller reports by
     comparing with the blanks.  Times of day are dropped (an Excel date may carry 00:00:00).
     """
-    s = values.astype("string").str.strip()
+    # Extracts repeat a few thousand distinct dates across many rows: parse each once.
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    s = pd.Series(uniques, dtype=object).astype("string").str.strip()
     out = pd.to_datetime(s, format=_DATE_FORMATS[0], errors="coerce")
     for fmt in _DATE_FORMATS[1:] + _EXTRA_FORMATS:
         todo = out.isna() & s.notna() & (s != "")
@@ -34,7 +36,11 @@ def parse_dates(values: pd.Series) -> pd.Series:
     out = out.dt.normalize()
     # Pre-1900 and far-future dates are typos (01/01/1019, 2202); treat them as unreadable.
     bad = (out < pd.Timestamp("1900-01-01")) | (out > pd.Timestamp("2100-12-31"))
-    return out.mask(bad).astype("datetime64[ns]")
+    parsed = out.mask(bad).astype("datetime64[ns]").to_numpy()
+    result = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+    known = codes >= 0
+    result[known] = parsed[codes[known]]
+    return pd.Series(result, index=values.index)
 
 
 def to_date(value) -> pd.Timestamp:

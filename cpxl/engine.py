@@ -19,6 +19,9 @@ from .dates import age_on, minus_months, period_ends
 from .frames import days, expand_ranges
 from .geography import Geography
 
+# The open episode's columns the indicators read (a narrow copy is much cheaper at scale).
+LOOKED_AFTER_COLUMNS = ["cid", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "period_no",
+                        "period_start", "placement_no", "placement_start"]
 OUTPUT_COLUMNS = ["indicator", "period_end", "level", "geography", "numerator", "denominator",
                   "value", "note"]
 
@@ -34,6 +37,14 @@ class Context:
         self.P = len(self.periods)
         self.window_start = minus_months(self.periods, 12)     # W = (window_start, D]
         self.period_days = days(self.periods)
+        self._memo: dict = {}
+        self._cids: dict = {}
+
+    def memo(self, key, make):
+        """A value several indicators share (a cohort, the starters), made on first use."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     # --- children and geography -------------------------------------------------------------
 
@@ -45,6 +56,12 @@ class Context:
 
     def cid(self, child: pd.Series) -> np.ndarray:
         return self.children.get_indexer(child)
+
+    def table_cid(self, name: str) -> np.ndarray:
+        """The cid of every row of an input table (worked out once per table)."""
+        if name not in self._cids:
+            self._cids[name] = self.cid(self.tables[name]["CHILD"])
+        return self._cids[name]
 
     @cached_property
     def geography(self) -> Geography:
@@ -107,7 +124,10 @@ class Context:
         hi = np.searchsorted(ws, d, side="left")
         return expand_ranges(lo, hi)
 
-    def per_period(self, frame: pd.DataFrame, rows: np.ndarray, p: np.ndarray) -> pd.DataFrame:
+    def per_period(self, frame: pd.DataFrame, rows: np.ndarray, p: np.ndarray,
+                   columns: list[str] | None = None) -> pd.DataFrame:
+        if columns is not None:
+            frame = frame[columns]
         out = frame.iloc[rows].reset_index(drop=True)
         out["p"] = p
         out["D"] = self.periods[p]
@@ -121,8 +141,10 @@ class Context:
         """
         e = self.episodes
         rows, p = self.open_on(e["DECOM"], e["DEC"])
-        la = self.per_period(e, rows, p)
-        la = la.drop_duplicates(["p", "cid"], keep="last").reset_index(drop=True)
+        # Episodes are sorted by child and start, so the last row of a (p, cid) started last.
+        key = e["cid"].to_numpy()[rows].astype(np.int64) * self.P + p
+        keep = ~pd.Series(key).duplicated(keep="last").to_numpy()
+        la = self.per_period(e, rows[keep], p[keep], LOOKED_AFTER_COLUMNS)
         la["age"] = self.age(la["cid"].to_numpy(), la["p"].to_numpy())
         return la
 

@@ -14,6 +14,10 @@ EPISODES = ("header", "episodes")
 
 def _started(c) -> pd.DataFrame:
     """(p, cid, first_start, first_cin) for children with a period of care starting in W."""
+    return c.memo("started", lambda: _make_started(c))
+
+
+def _make_started(c) -> pd.DataFrame:
     cp = c.care_periods
     rows, p = c.in_window(cp["start"])
     s = c.per_period(cp, rows, p).sort_values(["p", "cid", "start"], kind="stable")
@@ -22,6 +26,10 @@ def _started(c) -> pd.DataFrame:
 
 def _ceased(c) -> pd.DataFrame:
     """(p, cid, adopted, sgo) for children with a period of care ending in W."""
+    return c.memo("ceased", lambda: _make_ceased(c))
+
+
+def _make_ceased(c) -> pd.DataFrame:
     cp = c.care_periods
     rows, p = c.in_window(cp["end"])
     e = c.per_period(cp, rows, p)
@@ -149,7 +157,7 @@ def uasc_count(c):
 def _uasc_on_d(c) -> pd.DataFrame:
     la = c.looked_after[["p", "cid", "D"]]
     u = c.tables["uasc"]
-    u = pd.DataFrame({"cid": c.cid(u["CHILD"]), "DUC": u["DUC"].to_numpy()})
+    u = pd.DataFrame({"cid": c.table_cid("uasc"), "DUC": u["DUC"].to_numpy()})
     m = la.merge(u, on="cid")
     m = m.loc[m["DUC"].isna() | (m["DUC"] > m["D"])]
     return m.drop_duplicates(["p", "cid"])
@@ -172,7 +180,7 @@ def reviews_in_time_pct(c):
     cohort = la.loc[np.asarray(first_due < la["D"])].reset_index(drop=True)
     cohort["first_due"] = add_working_days(cohort["period_start"], 20)
     r = c.tables["reviews"]
-    r = pd.DataFrame({"cid": c.cid(r["CHILD"]), "REVIEW": r["REVIEW"].to_numpy()}).drop_duplicates()
+    r = pd.DataFrame({"cid": c.table_cid("reviews"), "REVIEW": r["REVIEW"].to_numpy()}).drop_duplicates()
     m = cohort.reset_index().merge(r, on="cid")
     m = m.loc[(m["REVIEW"] >= m["period_start"]) & (m["REVIEW"] <= m["D"])]
     m = m.sort_values(["index", "REVIEW"], kind="stable").reset_index(drop=True)
@@ -203,9 +211,10 @@ def reviews_in_time_pct(c):
 def missing_pct(c):
     cohort = c.looked_after_in_window
     ms = c.tables["missing"]
-    ms = ms.loc[ms["MISSING"] == "M"]
+    is_m = (ms["MISSING"] == "M").to_numpy()
+    ms, ms_cid = ms.loc[is_m], c.table_cid("missing")[is_m]
     rows, p = c.in_window(ms["MIS_START"])
-    went = pd.MultiIndex.from_arrays([p, c.cid(ms["CHILD"])[rows]])
+    went = pd.MultiIndex.from_arrays([p, ms_cid[rows]])
     return c.percent(cohort, pd.MultiIndex.from_arrays([cohort["p"], cohort["cid"]]).isin(went))
 
 
@@ -218,9 +227,10 @@ def missing_pct(c):
            away or go missing from home or care (2014) asks for the interview within 72 hours.""")
 def missing_rhi_3days_pct(c):
     ms = c.tables["missing"]
-    ms = ms.loc[ms["MISSING"].isin(codes.MISSING)]
+    known = ms["MISSING"].isin(codes.MISSING).to_numpy()
+    ms, ms_cid = ms.loc[known], c.table_cid("missing")[known]
     rows, p = c.in_window(ms["MIS_END"])
-    ev = pd.DataFrame({"p": p, "cid": c.cid(ms["CHILD"])[rows]})
+    ev = pd.DataFrame({"p": p, "cid": ms_cid[rows]})
     end, rhi = ms["MIS_END"].to_numpy()[rows], ms["RHI_DATE"].to_numpy()[rows]
     ok = (rhi >= end) & (rhi <= end + np.timedelta64(3, "D"))
     return c.percent(ev, ok)
@@ -228,6 +238,10 @@ def missing_rhi_3days_pct(c):
 
 def _oc2_cohort(c, ages=None) -> pd.DataFrame:
     """Children looked after on D continuously for 12 months or more, with their OC2 row."""
+    return c.memo(("oc2_cohort", ages), lambda: _make_oc2_cohort(c, ages))
+
+
+def _make_oc2_cohort(c, ages) -> pd.DataFrame:
     la = c.looked_after
     cohort = la.loc[la["period_start"] <= minus_months(la["D"], 12), ["p", "cid", "D", "age"]]
     if ages:
@@ -330,7 +344,7 @@ def sgo_pct(c):
 def sw_changes_3plus_pct(c):
     sw = c.tables["sw_episodes"]
     rows, p = c.open_in_window(sw["SW_DECOM"], sw["SW_DEC"])
-    seen = pd.DataFrame({"p": p, "cid": c.cid(sw["CHILD"])[rows], "sw": sw["SW_ID"].to_numpy()[rows]})
+    seen = pd.DataFrame({"p": p, "cid": c.table_cid("sw_episodes")[rows], "sw": sw["SW_ID"].to_numpy()[rows]})
     n = seen.drop_duplicates().groupby(["p", "cid"]).size()
     la = c.looked_after
     counts = n.reindex(pd.MultiIndex.from_arrays([la["p"], la["cid"]])).fillna(0).to_numpy()
