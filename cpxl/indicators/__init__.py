@@ -2,4 +2,4 @@
 
 Modules are imported in reporting order (the catalogue keeps it).
 """
-from . import cla, profile, care_leavers  # noqa: F401
+from . import cla, profile, care_leavers, local  # noqa: F401

@@ -236,20 +236,27 @@ def missing_rhi_3days_pct(c):
     return c.percent(ev, ok)
 
 
+def oc2_cohort_children(c, ages=None) -> pd.DataFrame:
+    """The OC2 cohort: children looked after on D continuously for 12 months or more (their
+    current period of care began on or before D minus 12 months), optionally aged ``ages`` on D.
+    (p, cid, D, age); the local health indicators use it without the oc2 table."""
+    def make():
+        la = c.looked_after
+        cohort = la.loc[la["period_start"] <= minus_months(la["D"], 12), ["p", "cid", "D", "age"]]
+        if ages:
+            cohort = cohort.loc[(cohort["age"] >= ages[0]) & (cohort["age"] <= ages[1])]
+        return cohort.reset_index(drop=True)
+    return c.memo(("oc2_cohort_children", ages), make)
+
+
 def _oc2_cohort(c, ages=None) -> pd.DataFrame:
-    """Children looked after on D continuously for 12 months or more, with their OC2 row."""
-    return c.memo(("oc2_cohort", ages), lambda: _make_oc2_cohort(c, ages))
-
-
-def _make_oc2_cohort(c, ages) -> pd.DataFrame:
-    la = c.looked_after
-    cohort = la.loc[la["period_start"] <= minus_months(la["D"], 12), ["p", "cid", "D", "age"]]
-    if ages:
-        cohort = cohort.loc[(cohort["age"] >= ages[0]) & (cohort["age"] <= ages[1])]
-    oc2 = c.tables["oc2"].drop_duplicates("CHILD", keep="last")
-    oc2 = oc2.assign(cid=c.cid(oc2["CHILD"])).set_index("cid")
-    cols = ["HEALTH_CHECK", "TEETH_CHECK", "IMMUNISATIONS", "SDQ_SCORE"]
-    return cohort.join(oc2[cols], on="cid").reset_index(drop=True)
+    """The OC2 cohort with each child's oc2 row (blank where the child has none)."""
+    def make():
+        oc2 = c.tables["oc2"].drop_duplicates("CHILD", keep="last")
+        oc2 = oc2.assign(cid=c.cid(oc2["CHILD"])).set_index("cid")
+        cols = ["HEALTH_CHECK", "TEETH_CHECK", "IMMUNISATIONS", "SDQ_SCORE"]
+        return oc2_cohort_children(c, ages).join(oc2[cols], on="cid")
+    return c.memo(("oc2_cohort", ages), make)
 
 
 def _oc2_flag(column):
