@@ -15,9 +15,13 @@ AGE_GROUPS = {"17_18": (17, 18), "19_21": (19, 21)}
 
 def _cohort(c, ages) -> pd.DataFrame:
     """Young people in oc3 aged ``ages`` on D, leaving out IN_TOUCH = DIED or RHOM."""
+    return c.memo(("care_leavers", ages), lambda: _make_cohort(c, ages))
+
+
+def _make_cohort(c, ages) -> pd.DataFrame:
     oc3 = c.tables["oc3"]
-    oc3 = oc3.loc[~oc3["IN_TOUCH"].isin(codes.IN_TOUCH_EXCLUDED)]
-    cid = c.cid(oc3["CHILD"])
+    keep = ~oc3["IN_TOUCH"].isin(codes.IN_TOUCH_EXCLUDED).to_numpy()
+    oc3, cid = oc3.loc[keep], c.table_cid("oc3")[keep]
     dob = oc3["DOB"].to_numpy()
     # The oc3 DOB; where it is blank, the header's.
     header_dob = c.header["DOB"].to_numpy()[cid]

@@ -32,10 +32,12 @@ CARE_PLANNING_REGS = "Care Planning, Placement and Case Review (England) Regulat
 
 def _events(c, table: str, column: str, rows=None) -> tuple[np.ndarray, np.ndarray]:
     """(cid, day) of a table's dated rows, sorted by child then date."""
-    t = c.tables[table] if rows is None else c.tables[table].loc[rows]
-    t = t.loc[t[column].notna()]
-    cid = c.cid(t["CHILD"]).astype(np.int64)
-    d = days(t[column])
+    t = c.tables[table]
+    keep = t[column].notna().to_numpy()
+    if rows is not None:
+        keep = keep & np.asarray(rows, dtype=bool)
+    cid = c.table_cid(table)[keep].astype(np.int64)
+    d = days(t[column].to_numpy()[keep])
     order = np.lexsort((d, cid))
     return cid[order], d[order]
 
@@ -70,7 +72,7 @@ def _within_months(c, frame: pd.DataFrame, events, months) -> np.ndarray:
 
 def _cp_plans(c) -> pd.DataFrame:
     t = c.tables["cp_plans"]
-    return pd.DataFrame({"cid": c.cid(t["CHILD"]), "start": t["CPP_START"].to_numpy(),
+    return pd.DataFrame({"cid": c.table_cid("cp_plans"), "start": t["CPP_START"].to_numpy(),
                          "end": t["CPP_END"].to_numpy()})
 
 
@@ -259,7 +261,7 @@ def cp_2yrs_plus_pct(c):
            over a 29 February the window is a day shorter than 12 months.""")
 def rereferral_pct(c):
     r = c.tables["referrals"]
-    ev = pd.DataFrame({"cid": c.cid(r["CHILD"]), "date": r["REFERRAL_DATE"].to_numpy()})
+    ev = pd.DataFrame({"cid": c.table_cid("referrals"), "date": r["REFERRAL_DATE"].to_numpy()})
     d = days(ev["date"])
     previous = _latest(_events(c, "referrals", "REFERRAL_DATE"), ev["cid"].to_numpy(), d - 1)
     return _per_event(c, ev, "date", previous >= d - 365)
@@ -277,7 +279,7 @@ def rereferral_pct(c):
            gives it.""")
 def assessments_45wd_pct(c):
     a = c.tables["assessments"]
-    ev = pd.DataFrame({"cid": c.cid(a["CHILD"]), "authorised": a["ASSESSMENT_AUTHORISED"].to_numpy()})
+    ev = pd.DataFrame({"cid": c.table_cid("assessments"), "authorised": a["ASSESSMENT_AUTHORISED"].to_numpy()})
     due = add_working_days(a["ASSESSMENT_START"], 45)
     in_time = np.asarray(ev["authorised"].to_numpy() <= due.to_numpy())
     return _per_event(c, ev, "authorised", in_time)
