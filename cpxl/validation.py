@@ -119,9 +119,20 @@ _code_rule("header", "SEX", codes.SEX_MALE | codes.SEX_FEMALE, "yes: sex not kno
 # --- oc3 -------------------------------------------------------------------------------------
 
 _code_rule("oc3", "IN_TOUCH", codes.IN_TOUCH, "yes: counted as not in touch", blank_ok=False)
-_code_rule("oc3", "ACTIV", codes.ACTIV, "yes: counted as not in education, employment or training",
-           blank_ok=False)
-_code_rule("oc3", "ACCOM", codes.ACCOM, "yes: counted as not known to be suitable", blank_ok=False)
+
+
+def _oc3_code(column, allowed, used_as):
+    """ACTIV and ACCOM are left blank, as the DfE requires, for IN_TOUCH = DIED or RHOM."""
+    def check(t, _tables):
+        v = t[column]
+        blank_allowed = (v == "") & t["IN_TOUCH"].isin(codes.IN_TOUCH_EXCLUDED)
+        return ~v.isin(allowed) & ~blank_allowed
+    check.__name__ = f"oc3_{column.lower()}_code"
+    return rule("oc3", column, "'{%s}' is not a DfE %s code" % (column, column), used_as=used_as)(check)
+
+
+_oc3_code("ACTIV", codes.ACTIV, "yes: counted as not in education, employment or training")
+_oc3_code("ACCOM", codes.ACCOM, "yes: counted as not known to be suitable")
 
 
 @rule("oc3", "CHILD", "young person {CHILD} appears more than once in the oc3 table", drops=True)
