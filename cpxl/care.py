@@ -5,8 +5,11 @@
   REC = X1 and the next starts on that DEC.
 - A **placement** begins with the first episode of a period and every later episode whose RNE is
   P or B; temporary episodes (T0-T4) never begin one, so a child in a temporary episode is still
-  in the placement before it.  A period that opens with a temporary episode has no placement
-  until an episode begins one (read literally, as written).
+  in the placement before it.  A period that opens with temporary episodes begins its first
+  placement with its first non-temporary episode, whatever that episode's RNE: "the episode after
+  a temporary one begins a *new* placement only if its RNE is P or B" presupposes a placement
+  before the temporary one to continue; with none, the child would be in no placement at all (the
+  DfE's stability measures likewise just leave temporary placements out).
 """
 from __future__ import annotations
 
@@ -22,21 +25,34 @@ def prepare_episodes(episodes: pd.DataFrame, cid: np.ndarray) -> pd.DataFrame:
     e = e.loc[~e["LS"].isin(codes.LS_SHORT_BREAKS)]
     e = e.sort_values(["cid", "DECOM", "_row"], kind="stable").reset_index(drop=True)
     c = e["cid"].to_numpy()
-    same_child = np.r_[False, c[1:] == c[:-1]]
-    prev_x1 = np.r_[False, (e["REC"].to_numpy()[:-1] == codes.REC_CONTINUES)]
+    n = len(e)
+    # Built with explicit lengths: np.r_[False, ...] gave one element too many when no episode is
+    # left (a dataset of short breaks only), which crashed every indicator.
+    same_child = np.zeros(n, dtype=bool)
+    same_child[1:] = c[1:] == c[:-1]
+    prev_x1 = np.zeros(n, dtype=bool)
+    prev_x1[1:] = e["REC"].to_numpy()[:-1] == codes.REC_CONTINUES
     prev_dec = e["DEC"].shift()
     chained = same_child & prev_x1 & (prev_dec == e["DECOM"]).to_numpy()
     new_period = ~chained
-    e["period_no"] = np.cumsum(new_period) - 1
+    e["period_no"] = np.cumsum(new_period, dtype=np.int64) - 1
     e["first_in_period"] = new_period
-    e["last_in_period"] = np.r_[new_period[1:], True]
+    last_in_period = np.ones(n, dtype=bool)
+    last_in_period[:-1] = new_period[1:]
+    e["last_in_period"] = last_in_period
     starts = e["DECOM"].to_numpy()[new_period]
     e["period_start"] = starts[e["period_no"].to_numpy()]
     last = e.loc[e["last_in_period"]]
     e["period_end"] = last["DEC"].to_numpy()[e["period_no"].to_numpy()]
 
     temporary = e["PLACE"].isin(codes.PLACE_TEMPORARY).to_numpy()
-    begins = (new_period | e["RNE"].isin(codes.RNE_NEW_CARER).to_numpy()) & ~temporary
+    # The first non-temporary episode of its period (earlier ones in the period all temporary):
+    # it begins the period's first placement even when the period opened with a temporary
+    # episode (see the module docstring; before, such a period had no placement at all).
+    non_temp_before = pd.Series(~temporary).groupby(e["period_no"].to_numpy()).cumsum().to_numpy() \
+        - (~temporary)
+    first_real = ~temporary & (non_temp_before == 0)
+    begins = (first_real | e["RNE"].isin(codes.RNE_NEW_CARER).to_numpy()) & ~temporary
     e["begins_placement"] = begins
     # Placement number carried forward within the period of care (temporary episodes inherit).
     placement = pd.Series(np.where(begins, np.arange(len(e)), np.nan))

@@ -89,7 +89,9 @@ class Geography:
         pc = tables["postcode_districts"]
         pc_map = dict(zip(outward_code(pc["OUTWARD_CODE"]), self.code(pc["DISTRICT"])))
         outward = outward_code(episodes["HOME_POST"])
-        ep_code = outward.map(pc_map).fillna(self.unknown).to_numpy(dtype=np.int64)
+        # np.array (a copy): under pandas copy-on-write ``to_numpy`` may hand back a read-only
+        # view (it did whenever every HOME_POST had a district), and the next line writes to it.
+        ep_code = np.array(outward.map(pc_map).fillna(self.unknown), dtype=np.int64)
         ep_code[(episodes["HOME_POST"].astype(str).str.strip() == "").to_numpy()] = self.unknown
         q_cid = np.repeat(todo, P)
         q_p = np.tile(np.arange(P), len(todo))
@@ -102,12 +104,20 @@ class Geography:
     def population(self, population: pd.DataFrame | None) -> np.ndarray:
         """Population aged 0-17 per (period, geography column) for la, areas, districts.
 
-        Columns are ordered [authority, areas..., districts...]; NaN where none is known.  For
-        each D the latest year <= D's year is used; an area or the authority with no row of its own
-        for a year is the sum of its districts' for that year.
+        Columns are ordered [authority, areas..., districts...]; NaN where none is known.  For a
+        period end D in year Y:
+
+        - a district's population is its row for the latest year <= Y;
+        - an area's (or the authority's) is its own row for Y; where it has no row for Y, the sum
+          of its districts' populations for Y (each district's latest year <= Y, as above) when
+          every one of its districts has one (Unknown, which is in no area and has no population,
+          is left out of the authority's sum); failing both, its own row for the latest year
+          <= Y.  A partial sum over the districts that happen to have a figure is not "the sum of
+          its districts" and would overstate the rate, so it is never used.
         """
         n_a, n_d = len(self.areas), len(self.districts)
-        out = np.full((len(self.periods), 1 + n_a + n_d), np.nan)
+        G = 1 + n_a + n_d
+        out = np.full((len(self.periods), G), np.nan)
         if population is None or population.empty:
             return out
         pop = population.dropna(subset=["YEAR", "POPULATION_0_17"])
@@ -119,21 +129,31 @@ class Geography:
                                "pop": pop["POPULATION_0_17"]})
                  .dropna(subset=["col"]).astype({"col": int})
                  .groupby(["year", "col"])["pop"].sum().unstack("col"))
-        table = table.reindex(columns=range(1 + n_a + n_d))
-        districts = table.iloc[:, 1 + n_a:].to_numpy()
-        have_district = ~np.isnan(districts).all(axis=1)
-        for i in range(n_a):       # a handful of areas: derive missing area years from districts
-            members = np.flatnonzero(self.area_index == i)
-            derived = np.nansum(districts[:, members], axis=1)
-            own = table.iloc[:, 1 + i].to_numpy()
-            table.iloc[:, 1 + i] = np.where(np.isnan(own) & have_district, derived, own)
-        own = table.iloc[:, 0].to_numpy()
-        table.iloc[:, 0] = np.where(np.isnan(own) & have_district, np.nansum(districts, axis=1), own)
+        table = table.reindex(columns=range(G))
         years = self.periods.year.to_numpy()
-        for j in range(table.shape[1]):   # per geography column: the latest year <= D's year
-            s = table.iloc[:, j].dropna()
-            if s.empty:
-                continue
-            pos = np.searchsorted(s.index.to_numpy(), years, side="right") - 1
-            out[:, j] = np.where(pos >= 0, s.to_numpy()[np.maximum(pos, 0)], np.nan)
+        table_years = table.index.to_numpy()
+        own = table.to_numpy(dtype=float)                       # (table years, G)
+        # Each geography's own figure for the latest year <= Y (forward-filled over the years).
+        latest = table.ffill().to_numpy(dtype=float)
+        pos = np.searchsorted(table_years, years, side="right") - 1
+        ok = pos >= 0
+        own_latest = np.full((len(years), G), np.nan)
+        own_latest[ok] = latest[pos[ok]]
+        # Its own row for exactly Y.
+        exact = np.full((len(years), G), np.nan)
+        hit = ok & (table_years[np.maximum(pos, 0)] == years)
+        exact[hit] = own[pos[hit]]
+        district = own_latest[:, 1 + n_a:]
+        out[:, 1 + n_a:] = district
+        # Membership matrix (districts x [authority, areas]); Unknown is in neither.
+        member = np.zeros((n_d, 1 + n_a))
+        member[:self.unknown, 0] = 1.0
+        has_area = self.area_index >= 0
+        member[np.flatnonzero(has_area), 1 + self.area_index[has_area]] = 1.0
+        summed = np.nan_to_num(district) @ member
+        complete = (np.isnan(district).astype(float) @ member == 0) & (member.sum(axis=0) > 0)
+        derived = np.where(complete, summed, np.nan)
+        upper = exact[:, :1 + n_a]
+        upper = np.where(np.isnan(upper), derived, upper)
+        out[:, :1 + n_a] = np.where(np.isnan(upper), own_latest[:, :1 + n_a], upper)
         return out

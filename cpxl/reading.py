@@ -110,10 +110,14 @@ def read_csv_file(path: Path) -> RawTable | None:
             raise err
         return None
     _, delim = _split_line(lines[idx])
+    # Read as many fields as the widest line has, then keep the header's columns (_finish).  With
+    # only the header's width, a row with a stray trailing cell (common in Excel exports) was a
+    # "bad line" silently skipped: its data lost and every later row numbered one too low.
+    width = max(len(columns), max((line.count(delim) for line in lines[idx + 1:]), default=0) + 1)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=idx + 1, dtype=str,
                             keep_default_na=False, skip_blank_lines=False, engine="c",
-                            names=range(len(columns)), index_col=False, on_bad_lines="skip")
+                            names=range(width), index_col=False)
     except (pd.errors.ParserError, ValueError) as e:
         raise CpxlError(f"{file}: could not be read as a CSV table ({e})") from None
     return _finish(frame, columns, table, file, first_row=idx + 2)

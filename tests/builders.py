@@ -249,6 +249,14 @@ def run(path, period_end, months: int = 1, indicators=None) -> pd.DataFrame:
     return cpxl.compute(cpxl.load(path), period_end, months=months, indicators=indicators)
 
 
+def section_indicators() -> list[str]:
+    """The ids of the "Children looked after" (with the profile) and "Care leavers" sections."""
+    from cpxl.catalogue import CATALOGUE, _load_all
+    _load_all()
+    mods = {"cpxl.indicators.cla", "cpxl.indicators.profile", "cpxl.indicators.care_leavers"}
+    return [i for i, ind in CATALOGUE.items() if ind.compute.__module__ in mods]
+
+
 def pick(out: pd.DataFrame, indicator: str, geography: str = "Testshire", period_end=None):
     """The one output row for an indicator and geography (and period end, if several)."""
     rows = out.loc[(out["indicator"] == indicator) & (out["geography"] == geography)]

@@ -50,9 +50,11 @@ def cla_count(c):
 @indicator("cla_rate_10k", "Children looked after per 10,000 children", unit="rate per 10,000",
            polarity="neither", tables=EPISODES + ("population",), theme="Demand",
            lait="CLA rate per 10,000", headline=True, definition="""
-           cla_count divided by the population aged 0-17 of the geography for D's year (the latest
-           year on or before D's year in the population table; an area or the authority with no
-           row of its own is the sum of its districts), times 10,000. Unknown has no population,
+           cla_count divided by the population aged 0-17 of the geography for D's year, times
+           10,000. A district's population is its row for the latest year on or before D's year.
+           An area's (or the authority's) is its own row for D's year; without one, the sum of its
+           districts' populations (each as above) when every one of its districts has one; failing
+           both, its own row for the latest year on or before D's year. Unknown has no population,
            so no rate.""")
 def cla_rate_10k(c):
     return c.count(c.looked_after)
@@ -92,7 +94,9 @@ def repeat_cla_pct(c):
            the placement current at the start of the year (open at the end of D minus 12 months)
            counts as one, plus each placement beginning in the year. A placement begins with the
            first episode of a period of care and with each later episode whose RNE is P or B;
-           RNE L, T and U continue the placement; temporary episodes (T0-T4) never begin one.""")
+           RNE L, T and U continue the placement; temporary episodes (T0-T4) never begin one (a
+           period that opens with a temporary episode begins its first placement with its first
+           non-temporary episode, whatever its RNE).""")
 def stability_3plus_pct(c):
     pl = c.placements
     rows, p = c.open_in_window(pl["start"], pl["end"])
@@ -112,8 +116,11 @@ def stability_3plus_pct(c):
            lait="CLA under 16 looked after 2.5+ years in same placement 2+ years (%)", definition="""
            Of children looked after on D, aged under 16 on D, whose current period of care began on
            or before D minus 30 months: those whose current placement began on or before D minus 24
-           months. A move to placed-for-adoption with the same carers (RNE T or U) is no new
-           placement; a temporary episode continues the placement before it.""")
+           months (D minus N calendar months, clamped to the month's end: 2021-02-28 minus 30
+           months is 2018-08-28). A move to placed-for-adoption with the same carers (RNE T or U)
+           is no new placement; a temporary episode continues the placement before it; a period
+           that opens with a temporary episode begins its first placement with its first
+           non-temporary episode, whatever its RNE.""")
 def stability_long_pct(c):
     la = c.looked_after
     D = la["D"]

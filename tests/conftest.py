@@ -1,0 +1,9 @@
+"""Shared test set-up: make ``tests/builders.py`` importable from every test module."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
