@@ -1,0 +1,36 @@
+"""The Definitions sheet: every indicator on the scorecard, from the catalogue, with the source of
+its comparators."""
+from __future__ import annotations
+
+from .layout import theme_title
+from .model import BookData
+from .styles import page_setup, row_height
+from .thresholds import BETTER_WORDS
+
+COLUMNS = [("Theme", 14), ("Indicator", 28), ("Id", 24), ("Unit", 8), ("Polarity", 11),
+           ("Definition", 66), ("Comparators (published)", 38)]
+
+
+def write(wb, st, data: BookData) -> None:
+    ws = wb.add_worksheet("Definitions")
+    page_setup(ws, data, "Definitions", repeat_rows=(3,))
+    ws.write_string(0, 0, "Definitions", st.title())
+    ws.write_string(1, 0, "How each indicator is counted (cpxl's catalogue, following the DfE's "
+                    "published definitions where there is one), and where its comparators come from.",
+                    st.subtitle())
+    for j, (head, width) in enumerate(COLUMNS):
+        ws.set_column(j, j, width)
+        ws.write_string(3, j, head, st.header(align="left"))
+    top = st.cell(valign="top", text_wrap=True)
+    for k, (m, comp) in enumerate(zip(data.indicators, data.comparators)):
+        r = 4 + k
+        source = comp.source if comp is not None else "No published comparator."
+        texts = [theme_title(m.theme), m.title, m.id, m.unit, BETTER_WORDS[m.polarity],
+                 m.definition, source]
+        for j, text in enumerate(texts):
+            ws.write_string(r, j, text, top)
+        height = row_height([(t, w) for t, (_h, w) in zip(texts, COLUMNS)])
+        if height:
+            ws.set_row(r, height)
+    ws.freeze_panes(4, 2)
+    ws.autofilter(3, 0, 3 + len(data.indicators), len(COLUMNS) - 1)

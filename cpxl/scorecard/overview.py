@@ -1,0 +1,72 @@
+"""The Overview sheet (the authority's book): a heat map, districts down and indicators across.
+
+Each cell is this month's value, coloured by conditional formats that read the Thresholds sheet
+(as the Scorecard's RAG column does), and the same rules add the band's letter after the value
+(``84.8% G``), so the map never relies on colour alone.  Areas are shown above their districts.
+"""
+from __future__ import annotations
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from .figures import write_value
+from .model import BookData
+from .styles import NUMBER_FORMATS, PALE_BLUE, RAG_LETTER, page_setup
+from .thresholds import add_rag_rules
+
+HEADER_ROW = 4
+
+
+def _rows(data: BookData):
+    """(series, level word, indent) down the map: the authority, each area and its districts,
+    then districts in no area."""
+    rows = [(data.own, "Authority", 0)]
+    placed = set()
+    for area in data.areas:
+        rows.append((area, "Area", 0))
+        for d in data.districts:
+            if d.area == area.name:
+                rows.append((d, "District", 1))
+                placed.add(d.name)
+    rows += [(d, "District", 0) for d in data.districts if d.name not in placed]
+    return rows
+
+
+def write(wb, st, data: BookData) -> None:
+    ws = wb.add_worksheet("Overview")
+    page_setup(ws, data, "Overview", repeat_rows=(HEADER_ROW,))
+    ws.fit_to_pages(1, 1)                  # one page: the map is read at a glance
+    # RAG-rated indicators with thresholds (configured or England's) and a value somewhere.
+    cols = [i for i, m in enumerate(data.indicators)
+            if m.rated and data.bands[i] is not None
+            and any(s.latest(i) is not None for s in [data.own] + data.districts)]
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, len(cols), 8.5)
+    ws.write_string(0, 0, f"{data.title}: overview by area and district, {data.period_end:%B %Y}",
+                    st.title())
+    ws.write_string(1, 0, "Each cell is this month's value with its RAG band as a letter (G green, "
+                    "A amber, R red) and colour, from the thresholds on the Thresholds sheet. "
+                    "Columns: the indicators with a RAG threshold.", st.subtitle())
+    ws.set_row(HEADER_ROW, 150)
+    ws.write_string(HEADER_ROW, 0, "Geography", st.header(align="left"))
+    for j, i in enumerate(cols, start=1):
+        ws.write_string(HEADER_ROW, j, data.indicators[i].title, st.header(rotate=90))
+    rows = _rows(data)
+    muted = st.muted()
+    for k, (series, level, indent) in enumerate(rows):
+        r = HEADER_ROW + 1 + k
+        strong = level != "District"
+        extra = {"bold": True, "bg_color": PALE_BLUE} if strong else {}
+        ws.write_string(r, 0, series.name, st.label(indent=indent, **extra))
+        for j, i in enumerate(cols, start=1):
+            m = data.indicators[i]
+            write_value(ws, r, j, series.value[i, -1], bool(series.value_c[i, -1]),
+                        st.number(m.unit, align="center", **({"bold": True} if strong else {})),
+                        muted)
+    last = HEADER_ROW + len(rows)
+    for j, i in enumerate(cols, start=1):
+        m = data.indicators[i]
+        base = NUMBER_FORMATS.get(m.unit, "0.0")
+        add_rag_rules(ws, st, HEADER_ROW + 1, j, last, j,
+                      xl_rowcol_to_cell(HEADER_ROW + 1, j), i, m.polarity, m.decimals,
+                      num_format=lambda band, base=base: f'{base}" {RAG_LETTER[band]}"')
+    ws.freeze_panes(HEADER_ROW + 1, 1)

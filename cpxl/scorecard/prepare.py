@@ -1,0 +1,254 @@
+"""From the long indicator table (computed once) to one :class:`BookData` per workbook.
+
+The table is turned into arrays ``[geography, indicator, month]`` in one vectorised step; each
+geography's :class:`Series` (suppressed if asked) is made once and shared by the books that show
+it.  Indicator metadata, bands and comparators are worked out once for the batch.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from difflib import get_close_matches
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from .. import comparators as published
+from ..catalogue import CATALOGUE, THEMES, _load_all
+from ..errors import CpxlError
+from ..geography import UNKNOWN
+from ..rag import bands as make_bands, check_thresholds
+from . import suppress as sup
+from .model import BookData, Comparator, Meta, QualityRow, Series
+
+NOT_AVAILABLE = "not available"
+
+
+def scorecard_indicators(table: pd.DataFrame) -> tuple[list, list[tuple[str, str]]]:
+    """The catalogue's indicators in scorecard order (by theme), and those the data cannot give."""
+    _load_all()
+    la = table.loc[table["level"] == "la"]
+    notes = la.groupby("indicator", sort=False)["note"].first()
+    order = sorted(CATALOGUE.values(), key=lambda ind: THEMES.index(ind.theme))
+    shown, missing = [], []
+    for ind in order:
+        note = str(notes.get(ind.id, NOT_AVAILABLE))
+        if note.startswith(NOT_AVAILABLE):
+            missing.append((ind.title, note))
+        else:
+            shown.append(ind)
+    return shown, missing
+
+
+def meta(ind) -> Meta:
+    return Meta(ind.id, ind.title, ind.unit, ind.kind, ind.polarity, ind.theme, ind.definition,
+                ind.headline, ind.lait or "")
+
+
+def check_config_thresholds(config) -> None:
+    """Every ``[thresholds.<id>]`` names an indicator and has sensible numbers."""
+    _load_all()
+    where = config.path.name if config.path else "cpxl.toml"
+    for key, table in (config.thresholds or {}).items():
+        if key not in CATALOGUE:
+            close = get_close_matches(key, list(CATALOGUE), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else " ('cpxl list' shows the ids)"
+            raise CpxlError(f"{where}: [thresholds.{key}] names no indicator{hint}")
+        if not isinstance(table, dict):
+            raise CpxlError(f"{where}: [thresholds.{key}] must be a table, e.g. green = 90 and "
+                            "amber = 80 on the lines below it")
+        check_thresholds(CATALOGUE[key], table, where)
+
+
+def comparator_table(la_code, indicators) -> tuple[list[Comparator | None], str, str | None]:
+    """Per indicator the published comparators, a note for the sheet, and the region's name."""
+    if la_code is None:
+        return ([None] * len(indicators), "none shown: the configuration names no DfE LA code "
+                "([authority] la_code in cpxl.toml).", None)
+    try:
+        frame = published.comparators(la_code)
+    except ValueError as e:
+        raise CpxlError(f"[authority] la_code: {e}") from None
+    rows = {r["indicator"]: r for r in frame.to_dict("records")}
+    out = []
+    for ind in indicators:
+        r = rows.get(ind.id)
+        if r is None:
+            out.append(None)
+            continue
+        info = published.indicator_info(ind.id) or {}
+
+        def num(v):
+            return None if v is None or pd.isna(v) else float(v)
+        out.append(Comparator(num(r["england"]), num(r["region"]), num(r["neighbours"]),
+                              int(r["year"]) if pd.notna(r["year"]) else None,
+                              str(info.get("period", "")), published.source_note(ind.id)))
+    first = frame.iloc[0] if len(frame) else None
+    region = str(first["region_name"]) if first is not None else None
+    name = f"{first['la_name']} (LA {la_code})" if first is not None else f"LA {la_code}"
+    years = sorted({c.year for c in out if c is not None and c.year})
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}" if years else ""
+    note = (f"DfE published figures ({span}; the year is shown on each row) for England, "
+            f"{region or 'the region'} and the mean of the statistical neighbours of {name}. "
+            "Blank: not published. Sources: the Definitions sheet.")
+    return out, note, region
+
+
+class Cube:
+    """The long table as arrays [geography, indicator, month] for value, numerator, denominator."""
+
+    def __init__(self, table: pd.DataFrame, ids: list[str]):
+        keys = table["level"].astype(str) + "\x1f" + table["geography"].astype(str)
+        self.keys = list(dict.fromkeys(keys))
+        self.level = {k: k.split("\x1f", 1)[0] for k in self.keys}
+        self.periods = sorted(table["period_end"].astype(str).unique())
+        g = pd.Index(self.keys).get_indexer(keys)
+        i = pd.Index(ids).get_indexer(table["indicator"])
+        p = pd.Index(self.periods).get_indexer(table["period_end"].astype(str))
+        keep = i >= 0
+        g, i, p = g[keep], i[keep], p[keep]
+        shape = (len(self.keys), len(ids), len(self.periods))
+        self.arrays = {}
+        for col in ("value", "numerator", "denominator"):
+            a = np.full(shape, np.nan)
+            a[g, i, p] = pd.to_numeric(table[col], errors="coerce").to_numpy(float)[keep]
+            self.arrays[col] = a
+        note = np.full(shape[:2], "", dtype=object)
+        last = p == len(self.periods) - 1
+        note[g[last], i[last]] = table["note"].fillna("").astype(str).to_numpy(object)[keep][last]
+        self.note = note
+
+    def key(self, level: str, name: str) -> int:
+        return self.keys.index(f"{level}\x1f{name}")
+
+    def has_children(self, k: int) -> bool:
+        num, den = self.arrays["numerator"][k], self.arrays["denominator"][k]
+        return bool(np.nansum(np.abs(num)) > 0 or np.nansum(np.abs(den)) > 0)
+
+    def series(self, k: int, kinds: list[str], n: int, area: str | None = None) -> Series:
+        level, name = self.keys[k].split("\x1f", 1)
+        v, num, den, vc, nc, dc = sup.apply(kinds, self.arrays["value"][k],
+                                           self.arrays["numerator"][k],
+                                           self.arrays["denominator"][k], n)
+        return Series(name, level, area, v, num, den, self.note[k], vc, nc, dc)
+
+
+def quality_rows(report: pd.DataFrame, child_district: dict[str, str]) -> pd.DataFrame:
+    """The validation report counted by (district or whole extract, table, severity, rule, column)."""
+    if report.empty:
+        return pd.DataFrame(columns=["district", "table", "severity", "rule", "column", "rows",
+                                     "rows_not_used"])
+    rep = report.copy()
+    rep["district"] = rep["child"].astype(str).map(child_district).fillna("")
+    rep["not_used"] = rep["used"].astype(str).str.startswith("no")
+    return (rep.groupby(["district", "table", "severity", "rule", "column"], sort=True)
+            .agg(rows=("problem", "size"), rows_not_used=("not_used", "sum")).reset_index())
+
+
+def quality_for(counts: pd.DataFrame, districts: set[str] | None, scope: str) -> list[QualityRow]:
+    """Rows for one book: its children's problems (all of them for the authority) and the
+    extract-wide ones."""
+    if counts.empty:
+        return []
+    linked = counts["district"] != ""
+    mine = counts.loc[linked] if districts is None else counts.loc[linked & counts["district"].isin(
+        districts)]
+    out = []
+    for label, part in ((scope, mine), ("whole extract", counts.loc[~linked])):
+        if part.empty:
+            continue
+        agg = part.groupby(["table", "severity", "rule", "column"], sort=True)[
+            ["rows", "rows_not_used"]].sum().reset_index()
+        out += [QualityRow(label, r.table, r.severity, r.rule, r.column, int(r.rows),
+                           int(r.rows_not_used)) for r in agg.itertuples()]
+    return out
+
+
+def plan_books(dataset, table: pd.DataFrame, geo, *, suppress: int = 0, only=None,
+               generated: dt.datetime | None = None, child_district: dict[str, str] | None = None
+               ) -> list[BookData]:
+    """One BookData per workbook: the authority, each area, each district (``only``: by name)."""
+    indicators, missing = scorecard_indicators(table)
+    metas = [meta(ind) for ind in indicators]
+    kinds = [m.kind for m in metas]
+    ids = [m.id for m in metas]
+    cube = Cube(table, ids)
+    config = dataset.config
+    comps, comp_note, region = comparator_table(config.la_code, indicators)
+    bands = [make_bands(ind, config.thresholds, c.england if c is not None else None)
+             for ind, c in zip(indicators, comps)]
+    periods = [dt.date.fromisoformat(p) for p in cube.periods]
+    if len(periods) < 2:
+        raise CpxlError("scorecards need at least 2 months (--months 2 or more) to show a change")
+    generated = generated or dt.datetime.now().replace(microsecond=0)
+
+    area_of = {d: (geo.areas[a] if a >= 0 else None) for d, a in zip(geo.districts, geo.area_index)}
+    la_key = cube.key("la", geo.authority)
+    la = cube.series(la_key, kinds, suppress)
+    areas = {a: cube.series(cube.key("area", a), kinds, suppress) for a in geo.areas}
+    districts = {}
+    for d in geo.districts:
+        k = cube.key("district", d)
+        if d == UNKNOWN and not cube.has_children(k):
+            continue                      # every child has a district: Unknown is left out
+        districts[d] = cube.series(k, kinds, suppress, area=area_of[d])
+    for a, s in areas.items():
+        s.area = a
+
+    counts = quality_rows(dataset.report(), child_district or {})
+    n_err = sum(p.severity == "error" for p in dataset.problems)
+    n_warn = len(dataset.problems) - n_err
+
+    def qnote(title):
+        if not dataset.problems:
+            return "The validation found no problems in the extract."
+        return (f"The extract has {n_warn:,} validation warning(s) and {n_err:,} error(s). Counted "
+                f"here: those about children in {title} at the period end, and those about the "
+                "whole extract. 'cpxl validate' writes the row-by-row report (it holds personal "
+                "data).")
+
+    common = dict(authority=geo.authority, periods=periods, indicators=metas, bands=bands,
+                  comparators=comps, comparator_note=comp_note, region_name=region,
+                  not_available=missing, suppress=suppress, generated=generated,
+                  version=__version__)
+    books = [BookData(kind="la", name=geo.authority, own=la, authority_series=None,
+                      districts=list(districts.values()), areas=list(areas.values()),
+                      quality=quality_for(counts, None, "children in the authority"),
+                      quality_note=qnote(geo.authority), **common)]
+    for a, s in areas.items():
+        members = [d for d in districts.values() if d.area == a]
+        books.append(BookData(kind="area", name=a, own=s, authority_series=la, districts=members,
+                              areas=[], quality=quality_for(counts, {d.name for d in members},
+                                                            f"children in {a} area"),
+                              quality_note=qnote(f"{a} area"), **common))
+    for d, s in districts.items():
+        if d == UNKNOWN and not any(n.strip().casefold() == UNKNOWN.casefold() for n in only or ()):
+            continue     # children with no district: on the authority's book, a book only if named
+        books.append(BookData(kind="district", name=d, own=s, authority_series=la,
+                              districts=list(districts.values()), areas=[],
+                              quality=quality_for(counts, {d}, f"children in {d}"),
+                              quality_note=qnote(d), **common))
+    if only:                  # names checked beforehand with check_names()
+        books = _only(books, only)
+    return books
+
+
+def check_names(names: list[str], geo) -> None:
+    """Fail early, before any computing, on a --districts name that is no geography."""
+    known = [geo.authority, *geo.areas, *geo.districts]
+    folded = {k.casefold() for k in known}
+    unknown = [n.strip() for n in names if n.strip() and n.strip().casefold() not in folded]
+    if unknown:
+        hints = []
+        for u in unknown:
+            close = get_close_matches(u, known, n=1)
+            hints.append(f"'{u}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        real = [d for d in geo.districts if d != UNKNOWN]
+        raise CpxlError(f"--districts: no district or area called {', '.join(hints)}. The districts "
+                        f"are: {', '.join(real)}; the areas: {', '.join(geo.areas) or 'none'}")
+
+
+def _only(books: list[BookData], names: list[str]) -> list[BookData]:
+    """The books named (districts, areas or the authority), ignoring case."""
+    wanted = {n.strip().casefold() for n in names if n.strip()}
+    return [b for b in books if b.name.casefold() in wanted]

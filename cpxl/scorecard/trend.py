@@ -1,0 +1,112 @@
+"""The Trend sheet: every indicator month by month, and line charts of the headline indicators.
+
+On district and area books a block under the table repeats the authority's headline indicators,
+and each chart draws both lines.  With ``--suppress`` the table shows ``c``; the charts and the
+Scorecard's sparklines then read a hidden copy of the months in which suppressed cells are blank
+(so a suppressed month is a gap, never a zero).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from .figures import write_value
+from .layout import (CHART_ROWS, CHARTS_PER_ROW, TREND_FIRST_MONTH_COL, TREND_TITLE_ROWS, Layout,
+                     theme_title)
+from .model import BookData, Series
+from .styles import MONTH_FORMAT, NUMBER_FORMATS, UNIT_SHORT, page_setup
+
+CHART_W, CHART_H = 385, 215     # pixels; a band of CHART_ROWS rows of 20 px holds a row of charts
+AXIS_FORMATS = {"%": '0"%"', "count": "#,##0", "days": "#,##0"}
+
+
+def _write_months(ws, st, lay: Layout, row: int, series: Series, i: int, unit: str, muted) -> None:
+    fmt = st.number(unit)
+    values, cs = series.value[i], series.value_c[i]
+    for p in range(lay.months):
+        write_value(ws, row, TREND_FIRST_MONTH_COL + p, values[p], bool(cs[p]), fmt, muted,
+                    blank_text="")
+    if lay.chart_col != TREND_FIRST_MONTH_COL:       # the hidden copy the charts read
+        hidden = st(num_format=NUMBER_FORMATS.get(unit, "0.0"))
+        for p in range(lay.months):
+            v = values[p]
+            if not np.isnan(v):
+                ws.write_number(row, lay.chart_col + p, float(v), hidden)
+
+
+def write(wb, st, data: BookData, lay: Layout) -> None:
+    ws = wb.add_worksheet("Trend")
+    page_setup(ws, data, "Trend", repeat_rows=(lay.trend_header_row,))
+    ws.set_column(0, 0, 50)
+    ws.set_column(1, 1, 7)
+    last_col = TREND_FIRST_MONTH_COL + lay.months - 1
+    ws.set_column(TREND_FIRST_MONTH_COL, last_col, 8.3)
+    if lay.chart_col != TREND_FIRST_MONTH_COL:
+        ws.set_column(lay.chart_col, lay.chart_col + lay.months - 1, 8, None, {"hidden": True})
+    ws.write_string(0, 0, f"{data.title}: trend over {lay.months} months", st.title())
+    ws.write_string(1, 0, f"Month-end figures, {data.periods[0]:%B %Y} to {data.period_end:%B %Y}: "
+                    "the headline indicators charted, then every indicator month by month.",
+                    st.subtitle())
+    _charts(wb, ws, data, lay)
+
+    h = lay.trend_header_row
+    ws.write_string(h, 0, "Indicator", st.header(align="left"))
+    ws.write_string(h, 1, "Unit", st.header())
+    month_fmt = st.header(num_format=MONTH_FORMAT)
+    for p, d in enumerate(data.periods):
+        ws.write_datetime(h, TREND_FIRST_MONTH_COL + p, dt.datetime(d.year, d.month, d.day), month_fmt)
+    label, muted = st.label(), st.muted()
+    for theme, members in lay.groups:
+        ws.merge_range(lay.theme_row[theme], 0, lay.theme_row[theme], last_col, theme_title(theme),
+                       st.theme())
+        for i in members:
+            m = data.indicators[i]
+            r = lay.trend_row[i]
+            ws.write_string(r, 0, m.title, label)
+            ws.write_string(r, 1, UNIT_SHORT.get(m.unit, m.unit), muted)
+            _write_months(ws, st, lay, r, data.own, i, m.unit, muted)
+    auth = data.authority_series
+    if auth is not None and lay.authority_trend_row:
+        ws.merge_range(lay.authority_heading_row, 0, lay.authority_heading_row, last_col,
+                       f"For comparison: {data.authority} (headline indicators)", st.theme())
+        for i, r in lay.authority_trend_row.items():
+            m = data.indicators[i]
+            ws.write_string(r, 0, m.title, label)
+            ws.write_string(r, 1, UNIT_SHORT.get(m.unit, m.unit), muted)
+            _write_months(ws, st, lay, r, auth, i, m.unit, muted)
+    if lay.charts:
+        ws.set_h_pagebreaks([h])           # the charts on a page of their own, the table after
+
+
+def _charts(wb, ws, data: BookData, lay: Layout) -> None:
+    for k, i in enumerate(lay.charts):
+        m = data.indicators[i]
+        chart = wb.add_chart({"type": "line"})
+        chart.add_series({"name": data.title, "categories": lay.month_range(),
+                          "values": lay.trend_range(lay.trend_row[i]),
+                          "line": {"color": "#1F3864", "width": 2.0},
+                          "marker": {"type": "circle", "size": 4, "border": {"color": "#1F3864"},
+                                     "fill": {"color": "#1F3864"}}})
+        if i in lay.authority_trend_row:
+            chart.add_series({"name": data.authority, "categories": lay.month_range(),
+                              "values": lay.trend_range(lay.authority_trend_row[i]),
+                              "line": {"color": "#8C8C8C", "width": 1.5, "dash_type": "dash"},
+                              "marker": {"type": "none"}})
+            chart.set_legend({"position": "bottom", "font": {"size": 8}})
+        else:
+            chart.set_legend({"none": True})
+        chart.set_title({"name": m.title, "name_font": {"size": 9, "bold": True, "color": "#1F3864"},
+                         "overlay": False})
+        chart.set_x_axis({"num_format": MONTH_FORMAT, "num_font": {"size": 7, "rotation": -45},
+                          "line": {"color": "#BFBFBF"}})
+        chart.set_y_axis({"num_format": AXIS_FORMATS.get(m.unit, "General"), "num_font": {"size": 7},
+                          "major_gridlines": {"visible": True, "line": {"color": "#E3E3E3"}},
+                          "line": {"none": True}})
+        chart.set_chartarea({"border": {"color": "#D0D0D0"}})
+        chart.show_hidden_data()
+        chart.set_size({"width": CHART_W, "height": CHART_H})
+        r = TREND_TITLE_ROWS + (k // CHARTS_PER_ROW) * CHART_ROWS
+        c = k % CHARTS_PER_ROW
+        ws.insert_chart(r, 0, chart, {"x_offset": 8 + c * (CHART_W + 12), "y_offset": 6,
+                                      "object_position": 3})
