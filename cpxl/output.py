@@ -39,21 +39,51 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _os_message(e: OSError) -> str:
+    return e.strerror or type(e).__name__
+
+
 @contextlib.contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step."""
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
+
+    Whatever happens (an error, Ctrl+C, a locked target) the temporary file is removed and the
+    old ``path`` is left as it was.  Failures of the file system (a locked or read-only file, a
+    folder where the file should be, a full disk) are a :class:`CpxlError` naming the file.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".part", dir=path.parent)
+    if path.is_dir():
+        raise CpxlError(f"{path}: is a folder, not a file; name the output file (or remove the "
+                        "folder) and run again")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".part",
+                                   dir=path.parent)
+    except OSError as e:
+        raise CpxlError(f"{path.parent}: cannot write to this folder ({_os_message(e)})") from None
     os.close(fd)
     tmp = Path(tmp)
+    # mkstemp makes the file private (0600); an output should get the usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as e:
+            if isinstance(e, (FileNotFoundError, IsADirectoryError, PermissionError)) and \
+                    e.filename not in (None, str(tmp)):
+                raise
+            raise CpxlError(f"{path}: could not be written ({_os_message(e)}); the previous "
+                            "file, if any, is unchanged") from None
         try:
             os.replace(tmp, path)
         except PermissionError:
             raise CpxlError(f"{path}: cannot be replaced; is it open in Excel or another program? "
                             "Close it and run again") from None
+        except OSError as e:
+            raise CpxlError(f"{path}: cannot be replaced ({_os_message(e)}); is it open in "
+                            "another program? Close it and run again") from None
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -62,6 +92,9 @@ def atomic_path(path):
 def check_writable(path) -> None:
     """Fail early, before any work, when an output file is locked or its folder read-only."""
     path = Path(path)
+    if path.is_dir():
+        raise CpxlError(f"{path}: is a folder, not a file; name the output file (or remove the "
+                        "folder) and run again")
     if path.exists():
         try:
             with open(path, "r+b"):
@@ -69,6 +102,10 @@ def check_writable(path) -> None:
         except PermissionError:
             raise CpxlError(f"{path}: is open in another program or read-only; close it and run "
                             "again") from None
+        except OSError as e:
+            raise CpxlError(f"{path}: cannot be written ({_os_message(e)})") from None
+    elif path.parent.exists() and not path.parent.is_dir():
+        raise CpxlError(f"{path.parent}: is a file, not a folder; the output cannot go there")
     elif path.parent.exists() and not os.access(path.parent, os.W_OK):
         raise CpxlError(f"{path.parent}: this folder cannot be written to")
 
@@ -84,14 +121,16 @@ def write_table(frame: pd.DataFrame, path, sheet_name: str = "indicators",
     if suffix not in (".csv", ".xlsx"):
         raise CpxlError(f"{path.name}: write .csv or .xlsx (got '{path.suffix or 'no extension'}')")
     check_writable(path)
-    frame = neutralise_frame(frame)
     with atomic_path(path) as tmp:
         if suffix == ".csv":
+            # A CSV has no cell types: text that Excel would run as a formula gets an apostrophe.
             with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
                 if first_line:
                     f.write(first_line + "\r\n")
-                frame.to_csv(f, index=False, float_format="%.15g", lineterminator="\r\n")
+                neutralise_frame(frame).to_csv(f, index=False, float_format="%.15g",
+                                               lineterminator="\r\n")
         else:
+            # In XLSX every string is written as a text cell (never a formula): kept as it is.
             _write_xlsx(frame, tmp, sheet_name, first_line)
     return path
 

@@ -9,16 +9,28 @@ import csv
 import datetime as dt
 import difflib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import CpxlError
+from .errors import CpxlError, Problem
 from .tables import TABLES, identify_table
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+OLD_WORKBOOK_SUFFIXES = {".xls", ".xlsb", ".ods"}
+CONFIG_SUFFIXES = {".toml"}
+NOT_RECOGNISED = "not recognised as a cpxl table (its header row matches none); passed over"
+
+
+class SkippedFile(str):
+    """The name of a file passed over, with the reason (``.reason``) for the validation report."""
+
+    def __new__(cls, name: str, reason: str = NOT_RECOGNISED):
+        obj = super().__new__(cls, name)
+        obj.reason = reason
+        return obj
 HEADER_SEARCH_ROWS = 20
 
 
@@ -29,6 +41,7 @@ class RawTable:
     file: str            # the file name (and sheet) as the analyst knows it
     frame: pd.DataFrame  # upper-cased column names; a ``_row`` column holds the file's row number
     header_row: int
+    problems: list = field(default_factory=list)   # warnings found while reading (Problem)
 
 
 def normalise_column(name) -> str:
@@ -88,7 +101,10 @@ def _unrecognised(file: str, columns: list[str]) -> CpxlError | None:
     name, matched = ranked[0]
     table = TABLES[name]
     if matched < max(2, len(table.identify) - 1) or matched < 0.5 * len(table.identify):
-        return None
+        name = _misspelt_small_table(cols)
+        if name is None:
+            return None
+        table = TABLES[name]
     missing = [c for c in table.identify if c not in cols]
     hints = []
     for m in missing:
@@ -98,9 +114,50 @@ def _unrecognised(file: str, columns: list[str]) -> CpxlError | None:
                      f"{', '.join(hints)}; the header row found was: {', '.join(cols)}")
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except PermissionError:
+        raise CpxlError(f"{path.name}: cannot be read (permission denied); is it open in another "
+                        "program, or locked? Close it (or copy it) and run again") from None
+    except OSError as e:
+        raise CpxlError(f"{path.name}: cannot be read ({e.strerror or type(e).__name__})") from None
+
+
+def _decimal_comma(frame: pd.DataFrame, columns) -> None:
+    """Numbers of a ';'-separated (European Excel) CSV: '3.651,5' is 3651.5, '0,5' is 0.5.
+
+    A column with a comma in any cell uses decimal commas (dots group thousands); a column whose
+    dotted cells are all whole thousands ('3.651') uses dots for thousands; any other column
+    (e.g. '0.5' in a ';' file) is left as it is.
+    """
+    for col in columns:
+        if col not in frame.columns:
+            continue
+        s = frame[col].astype(str).str.strip().str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+        if s.str.contains(",", regex=False).any():
+            frame[col] = s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        elif s.str.contains(".", regex=False).any() and \
+                s[s.str.contains(".", regex=False)].str.fullmatch(r"-?\d{1,3}(\.\d{3})+").all():
+            frame[col] = s.str.replace(".", "", regex=False)
+
+
+def _misspelt_small_table(cols: list[str]) -> str | None:
+    """A table (e.g. visits: CHILD, VISIT_DATE) whose identifying columns are all there, some of
+    them only nearly (VISIT_DTE): too few columns for the count above to catch the misspelling."""
+    for name, table in TABLES.items():
+        missing = [c for c in table.identify if c not in cols]
+        if not missing or len(missing) == len(table.identify):
+            continue
+        spare = [c for c in cols if c not in table.all_columns]
+        if all(difflib.get_close_matches(m, spare, n=1, cutoff=0.8) for m in missing):
+            return name
+    return None
+
+
 def read_csv_file(path: Path) -> RawTable | None:
     file = path.name
-    text = _decode(path.read_bytes(), file)
+    text = _decode(_read_bytes(path), file)
     lines = text.splitlines()
     head_rows = [_split_line(line)[0] for line in lines[:HEADER_SEARCH_ROWS]]
     idx, table, columns = _find_header(head_rows, file)
@@ -113,14 +170,24 @@ def read_csv_file(path: Path) -> RawTable | None:
     # Read as many fields as the widest line has, then keep the header's columns (_finish).  With
     # only the header's width, a row with a stray trailing cell (common in Excel exports) was a
     # "bad line" silently skipped: its data lost and every later row numbered one too low.
-    width = max(len(columns), max((line.count(delim) for line in lines[idx + 1:]), default=0) + 1)
+    # The header's width is tried first (fast); only a file with a longer line pays for finding
+    # the widest one.
+    def parse(width):
+        return pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=idx + 1, dtype=str,
+                           keep_default_na=False, skip_blank_lines=False, engine="c",
+                           names=range(width), index_col=False)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=idx + 1, dtype=str,
-                            keep_default_na=False, skip_blank_lines=False, engine="c",
-                            names=range(width), index_col=False)
+        try:
+            frame = parse(len(columns))
+        except pd.errors.ParserError:
+            frame = parse(max(len(columns),
+                              max((line.count(delim) for line in lines[idx + 1:]), default=0) + 1))
     except (pd.errors.ParserError, ValueError) as e:
         raise CpxlError(f"{file}: could not be read as a CSV table ({e})") from None
-    return _finish(frame, columns, table, file, first_row=idx + 2)
+    raw = _finish(frame, columns, table, file, first_row=idx + 2)
+    if delim == ";":
+        _decimal_comma(raw.frame, TABLES[table].numbers)
+    return raw
 
 
 def _finish(frame: pd.DataFrame, columns: list[str], table: str, file: str, first_row: int) -> RawTable:
@@ -153,6 +220,9 @@ def read_workbook(path: Path) -> list[RawTable]:
 
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    except PermissionError:
+        raise CpxlError(f"{path.name}: cannot be read (permission denied); is it open in another "
+                        "program, or locked? Close it (or copy it) and run again") from None
     except Exception as e:  # openpyxl raises many kinds for a damaged or non-workbook file
         raise CpxlError(f"{path.name}: could not be opened as an Excel workbook ({type(e).__name__}: {e})") from None
     found = []
@@ -161,19 +231,43 @@ def read_workbook(path: Path) -> list[RawTable]:
         for name, tbl in getattr(ws, "tables", {}).items():
             ref = tbl.ref if hasattr(tbl, "ref") else tbl
             min_col, min_row, max_col, max_row = range_boundaries(ref)
-            rows = [[_cell_text(c) for c in r] for r in ws.iter_rows(
-                min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col, values_only=True)]
+            values = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col,
+                                       max_col=max_col, values_only=True))
+            rows = [[_cell_text(c) for c in r] for r in values]
             used_refs.append((min_col, min_row, max_col, max_row))
             raw = _rows_to_table(rows, f"{path.name} [table {name}]", min_row, hint=name)
             if raw:
+                _note_numeric_ids(raw, values, min_row)
                 found.append(raw)
         if used_refs:
             continue
-        rows = [[_cell_text(c) for c in r] for r in ws.iter_rows(values_only=True)]
+        values = list(ws.iter_rows(values_only=True))
+        rows = [[_cell_text(c) for c in r] for r in values]
         raw = _rows_to_table(rows, f"{path.name} [sheet {ws.title}]", 1, hint=ws.title)
         if raw:
+            _note_numeric_ids(raw, values, 1)
             found.append(raw)
     return found
+
+
+def _note_numeric_ids(raw: RawTable, values: list, first_row: int) -> None:
+    """A warning when CHILD ids are stored as numbers: Excel has dropped any leading zeros."""
+    if "CHILD" not in raw.frame.columns:
+        return
+    top = raw.header_row - first_row
+    header = [normalise_column(_cell_text(v)) for v in values[top]]
+    if "CHILD" not in header:
+        return
+    j = header.index("CHILD")
+    numeric = [top + 1 + first_row + k for k, r in enumerate(values[top + 1:])
+               if j < len(r) and isinstance(r[j], (int, float)) and not isinstance(r[j], bool)]
+    if numeric:
+        raw.problems.append(Problem(
+            "warning", raw.table, raw.file, numeric[0], "CHILD",
+            f"{len(numeric):,} CHILD id(s) are stored as numbers, not text (the first on row "
+            f"{numeric[0]}): Excel drops leading zeros (0012345 becomes 12345), so they may not "
+            "match the same child in other files; format the CHILD column as Text and re-enter "
+            "the ids", "yes: as written", rule="child_id_is_a_number"))
 
 
 def _rows_to_table(rows: list[list[str]], file: str, first_row: int, hint: str = "") -> RawTable | None:
@@ -210,15 +304,27 @@ def read_source(path) -> tuple[list[RawTable], list[str]]:
         suffix = f.suffix.lower()
         if suffix in CSV_SUFFIXES:
             raw = read_csv_file(f)
-            (found.append(raw) if raw else skipped.append(f.name))
+            (found.append(raw) if raw else skipped.append(SkippedFile(f.name)))
         elif suffix in WORKBOOK_SUFFIXES:
             tables = read_workbook(f)
             found.extend(tables)
             if not tables:
-                skipped.append(f.name)
+                skipped.append(SkippedFile(f.name))
+        elif suffix in OLD_WORKBOOK_SUFFIXES:
+            why = (f"a '{suffix}' workbook: cpxl reads .xlsx/.xlsm workbooks and CSV files; open it "
+                   "in Excel and save it as an Excel Workbook (.xlsx)")
+            if path.is_file():
+                raise CpxlError(f"{f.name}: {why}")
+            skipped.append(SkippedFile(f.name, f"{why}; passed over"))
         elif path.is_file():
-            raise CpxlError(f"{f.name}: cpxl reads CSV files and .xlsx/.xlsm workbooks, not '{suffix}'")
+            raise CpxlError(f"{f.name}: cpxl reads CSV files and .xlsx/.xlsm workbooks, not "
+                            f"'{suffix or 'a file with no extension'}'")
+        elif suffix not in CONFIG_SUFFIXES:
+            skipped.append(SkippedFile(f.name, "not a CSV file or an .xlsx/.xlsm workbook; "
+                                               "passed over"))
     if not found:
+        passed = f"; passed over: {', '.join(skipped)}" if skipped else "; the folder has no CSV files or workbooks"
         raise CpxlError(f"{path}: no cpxl tables found (looked for CSV files and workbooks whose "
-                        "header row matches the data contract, e.g. CHILD, DECOM, RNE, ... for episodes)")
+                        "header row matches the data contract, e.g. CHILD, DECOM, RNE, ... for "
+                        f"episodes){passed if path.is_dir() else ''}")
     return found, skipped
