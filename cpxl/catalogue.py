@@ -82,6 +82,29 @@ def catalogue() -> pd.DataFrame:
     return pd.DataFrame([i.as_dict() for i in CATALOGUE.values()])
 
 
+def markdown() -> str:
+    """The catalogue as a Markdown document (docs/indicators.md is this, kept in step by a test)."""
+    _load_all()
+    lines = ["# Indicator definitions", "",
+             "Generated from the catalogue in `cpxl/indicators/` by `cpxl list --markdown "
+             "docs/indicators.md`; the definitions are the ones the code carries and the scorecards' "
+             "Definitions sheet shows. D is the period end; the year to D is the dates after D minus "
+             "12 calendar months up to and including D.", ""]
+    by_theme: dict[str, list[Indicator]] = {}
+    for ind in CATALOGUE.values():
+        by_theme.setdefault(ind.theme, []).append(ind)
+    for theme in THEMES:
+        if theme not in by_theme:
+            continue
+        lines += [f"## {theme}", ""]
+        for ind in by_theme[theme]:
+            lines += [f"### `{ind.id}` — {ind.title}", "",
+                      f"Unit: {ind.unit}. Polarity: {ind.polarity}. Tables: {', '.join(ind.tables)}."
+                      + (f" Compared with LAIT: {ind.lait}." if ind.lait else ""), "",
+                      ind.definition, ""]
+    return "\n".join(lines)
+
+
 def get(indicator_id: str) -> Indicator:
     _load_all()
     try:

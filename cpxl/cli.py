@@ -20,9 +20,36 @@ from pathlib import Path
 from .errors import CpxlError
 
 
+MAX_MONTHS = 600
+
+
 def _load(args):
     from .dataset import load
     return load(args.data, config=getattr(args, "config", None))
+
+
+def _check_arguments(args, out_suffixes=(".csv", ".xlsx")) -> None:
+    """Arguments an analyst can get wrong, checked before any work: the period end, --months and
+    the output file (its extension, and that it is not open in another program)."""
+    from .output import check_writable
+
+    if getattr(args, "period_end", None) is not None:
+        from .dates import to_date
+        try:
+            to_date(args.period_end)
+        except (ValueError, TypeError, OverflowError) as e:
+            raise CpxlError(f"--period-end: {e}") from None
+    months = getattr(args, "months", None)
+    if months is not None and not 1 <= months <= MAX_MONTHS:
+        raise CpxlError(f"--months must be from 1 to {MAX_MONTHS} (the number of month ends); "
+                        f"got {months}")
+    out = getattr(args, "out", None)
+    if out:
+        suffix = Path(out).suffix.lower()
+        if suffix not in out_suffixes:
+            raise CpxlError(f"--out {out}: write {' or '.join(out_suffixes)} "
+                            f"(got '{Path(out).suffix or 'no extension'}')")
+        check_writable(out)
 
 
 def _print_problems(dataset, out=sys.stdout) -> None:
@@ -44,6 +71,7 @@ def cmd_validate(args) -> int:
     from .dataset import PERSONAL_DATA_NOTICE
     from .output import write_table
 
+    _check_arguments(args)
     dataset = _load(args)
     _print_problems(dataset)
     path = write_table(dataset.report(), args.out, sheet_name="validation",
@@ -56,6 +84,7 @@ def cmd_indicators(args) -> int:
     from .engine import compute
     from .output import write_table
 
+    _check_arguments(args)
     dataset = _load(args)
     started = time.perf_counter()
     table = compute(dataset, args.period_end, months=args.months)
@@ -76,6 +105,13 @@ def cmd_list(args) -> int:
     from .catalogue import catalogue
 
     cat = catalogue()
+    if args.markdown:
+        from .catalogue import markdown
+        from .output import atomic_path
+        with atomic_path(args.markdown) as tmp:
+            tmp.write_text(markdown(), encoding="utf-8")
+        print(f"{len(cat)} indicators -> {args.markdown}")
+        return 0
     if args.csv:
         from .output import write_table
         write_table(cat, args.csv)
@@ -148,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("list", help="print the indicator catalogue")
     sp.add_argument("--csv", metavar="FILE", help="write the catalogue with definitions to a file")
+    sp.add_argument("--markdown", metavar="FILE", help="write the definitions as a Markdown document")
     sp.set_defaults(func=cmd_list)
 
     sp = sub.add_parser("sample", help="write a synthetic county's extracts")
