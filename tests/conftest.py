@@ -7,3 +7,8 @@ from pathlib import Path
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a large or concurrent case (still run in CI; "
+                            "deselect locally with -m 'not slow')")

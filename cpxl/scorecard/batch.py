@@ -37,10 +37,13 @@ def _arguments(args):
         period_end = to_date(args.period_end).date()
     except ValueError as e:
         raise CpxlError(f"--period-end: {e}") from None
-    months = getattr(args, "months", 13) or 13
+    months = getattr(args, "months", 13)
+    months = 13 if months is None else months      # 0 is an error below, not the default
     if months < 2:
-        raise CpxlError("--months must be 2 or more: the scorecard compares this month with last")
-    jobs = getattr(args, "jobs", 1) or 1
+        raise CpxlError(f"--months must be 2 or more (the scorecard compares this month with "
+                        f"last); got {months}")
+    jobs = getattr(args, "jobs", 1)
+    jobs = 1 if jobs is None else jobs
     if jobs < 1:
         raise CpxlError("--jobs must be 1 or more")
     n = getattr(args, "suppress", 0) or 0

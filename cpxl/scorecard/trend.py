@@ -80,16 +80,24 @@ def write(wb, st, data: BookData, lay: Layout) -> None:
 
 
 def _charts(wb, ws, data: BookData, lay: Layout) -> None:
+    # Series names come from cells holding the names as text: a name given as a string is parsed
+    # by XlsxWriter as a reference when it looks like one (a district called "+cmd|' /C calc'!A0"
+    # would become a formula in the chart), so it is never passed as a string.
+    name_col = lay.chart_col + lay.months
+    ws.set_column(name_col, name_col, 8, None, {"hidden": True})
+    ws.write_string(0, name_col, data.title)
+    ws.write_string(1, name_col, data.authority or "")
+    own_name, authority_name = ["Trend", 0, name_col], ["Trend", 1, name_col]
     for k, i in enumerate(lay.charts):
         m = data.indicators[i]
         chart = wb.add_chart({"type": "line"})
-        chart.add_series({"name": data.title, "categories": lay.month_range(),
+        chart.add_series({"name": own_name, "categories": lay.month_range(),
                           "values": lay.trend_range(lay.trend_row[i]),
                           "line": {"color": "#1F3864", "width": 2.0},
                           "marker": {"type": "circle", "size": 4, "border": {"color": "#1F3864"},
                                      "fill": {"color": "#1F3864"}}})
         if i in lay.authority_trend_row:
-            chart.add_series({"name": data.authority, "categories": lay.month_range(),
+            chart.add_series({"name": authority_name, "categories": lay.month_range(),
                               "values": lay.trend_range(lay.authority_trend_row[i]),
                               "line": {"color": "#8C8C8C", "width": 1.5, "dash_type": "dash"},
                               "marker": {"type": "none"}})
