@@ -1,4 +1,4 @@
-"""What the worksheet functions compute, in plain Python (no xlwings here).
+r"""What the worksheet functions compute, in plain Python (no xlwings here).
 
 Each public function takes the cell's arguments as xlwings hands them over (strings, floats,
 datetimes, Excel serial numbers, None for an omitted or blank argument) and a :class:`Settings`
