@@ -18,6 +18,10 @@ import time
 from pathlib import Path
 
 BASE_CHILDREN = 2000
+# The sample county has about 14.5 episodes per child looked after over its six-year history
+# (2,000 children: 29,254 episodes), so 69,050 children give about 1,000,000 episodes, with every
+# other table at the same scale (a whole county, not an episodes table alone).
+MILLION_CHILDREN = 69_050
 PERIOD_END = "2025-12-31"
 CACHE = Path(tempfile.gettempdir()) / "cpxl_bench"
 
@@ -62,7 +66,7 @@ def main() -> None:
         scales.append(0)
     results = []
     for scale in scales:
-        children = BASE_CHILDREN * scale if scale else 80_000   # ~1 million episodes
+        children = BASE_CHILDREN * scale if scale else MILLION_CHILDREN   # ~1 million episodes
         folder = dataset_for(children)
         out = subprocess.run([sys.executable, __file__, "--one", str(folder)], capture_output=True,
                              text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
@@ -72,7 +76,8 @@ def main() -> None:
         r = json.loads(out.stdout.strip().splitlines()[-1])
         r["scale"] = scale or "1M episodes"
         results.append(r)
-        print(f"{str(r['scale']):>12}x  episodes {r['episodes']:>9,}  load {r['load_s']:6.2f} s  "
+        label = f"{scale}x" if scale else r["scale"]
+        print(f"{label:>12}  episodes {r['episodes']:>9,}  load {r['load_s']:6.2f} s  "
               f"compute {r['compute_s']:6.2f} s  peak {r['peak_mb']:7,.0f} MB  rows {r['rows_out']:,}",
               flush=True)
     base = results[0]
@@ -82,11 +87,21 @@ def main() -> None:
         print(f"  {str(r['scale']):>12}: data x{data_ratio:5.1f}   compute x{r['compute_s'] / base['compute_s']:5.1f}"
               f"   load x{r['load_s'] / base['load_s']:5.1f}")
     print("\nTargets: 1x compute < 2 s; 20x load+compute < 60 s with peak < 4,096 MB; "
-          "1M episodes within 4,096 MB.")
+          "1M episodes within 4,096 MB; time growing no faster than the data.")
     for r in results:
         total = r["load_s"] + r["compute_s"]
-        ok = (r["compute_s"] < 2) if r["scale"] == 1 else (total < 60 and r["peak_mb"] < 4096)
-        print(f"  {r['scale']}: {'met' if ok else 'NOT met'}")
+        if r["scale"] == 1:
+            ok = r["compute_s"] < 2
+        elif r["scale"] == "1M episodes":
+            ok = r["peak_mb"] < 4096
+        else:
+            ok = total < 60 and r["peak_mb"] < 4096
+        grows = ""
+        if r is not base:
+            data_ratio = r["episodes"] / base["episodes"]
+            slower = (total / (base["load_s"] + base["compute_s"])) > data_ratio
+            grows = "; time grows faster than the data" if slower else "; time grows no faster than the data"
+        print(f"  {r['scale']}: {'met' if ok else 'NOT met'}{grows}")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def _check_arguments(args, out_suffixes=(".csv", ".xlsx")) -> None:
         raise CpxlError(f"--months must be from 1 to {MAX_MONTHS} (the number of month ends); "
                         f"got {months}")
     out = getattr(args, "out", None)
-    if out:
+    if out and out_suffixes:
         suffix = Path(out).suffix.lower()
         if suffix not in out_suffixes:
             raise CpxlError(f"--out {out}: write {' or '.join(out_suffixes)} "
@@ -134,6 +134,12 @@ def cmd_list(args) -> int:
 def cmd_sample(args) -> int:
     from .sample import write_sample
 
+    if args.children < 1:
+        raise CpxlError(f"--children must be 1 or more; got {args.children}")
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise CpxlError(f"{args.out}: is a file; name a folder for the sample")
+    if args.period_end is not None:
+        _check_arguments(args, out_suffixes=None)
     out = write_sample(args.out, children=args.children, seed=args.seed, period_end=args.period_end)
     print(f"Synthetic sample written to {out}")
     return 0
@@ -146,6 +152,7 @@ def cmd_scorecards(args) -> int:
 
 def cmd_update_workbook(args) -> int:
     from .xl.update import update_workbook_command
+    _check_arguments(args)
     return update_workbook_command(args)
 
 

@@ -76,16 +76,24 @@ def load_config(path: Path | None) -> Config:
         raise CpxlError(f"{path.name}: [areas] must map each area to a list of districts, e.g. "
                         'North = ["Aldermoor", "Brackenfold"]')
     indicators = raw.get("indicators", {})
+    if not isinstance(indicators, dict):          # e.g. "indicators = 5": was an AttributeError
+        raise CpxlError(f"{path.name}: [indicators] must be a table, e.g. [indicators] then "
+                        "visit_interval_days = 42 on the next line")
     interval = indicators.get("visit_interval_days", raw.get("visit_interval_days",
                                                              DEFAULT_VISIT_INTERVAL_DAYS))
-    if not isinstance(interval, int) or not 1 <= interval <= 366:
+    if not isinstance(interval, int) or isinstance(interval, bool) or not 1 <= interval <= 366:
         raise CpxlError(f"{path.name}: visit_interval_days must be a whole number of days (1-366); "
                         f"got {interval!r}")
     thresholds = raw.get("thresholds", {})
     if not isinstance(thresholds, dict):
         raise CpxlError(f"{path.name}: [thresholds] must be tables per indicator")
-    districts = [str(d) for d in raw.get("districts", {}).get("names", [])] if isinstance(
-        raw.get("districts"), dict) else [str(d) for d in raw.get("districts", [])]
+    districts = raw.get("districts", [])
+    if isinstance(districts, dict):
+        districts = districts.get("names", [])
+    if not isinstance(districts, list):           # e.g. "districts = 5": was a TypeError
+        raise CpxlError(f"{path.name}: districts must be a list of names, e.g. "
+                        'districts = ["Aldermoor", "Brackenfold"]')
+    districts = [str(d) for d in districts]
     return Config(authority_name=str(name) if name else None, la_code=la_code,
                   areas={str(k): [str(d) for d in v] for k, v in areas.items()},
                   districts=districts, visit_interval_days=interval, thresholds=thresholds,

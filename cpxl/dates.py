@@ -70,13 +70,21 @@ def plus_months(dates, months):
     """``dates`` plus calendar months, clamped to the month's end.  ``months`` may be an array."""
     d = pd.DatetimeIndex(pd.to_datetime(dates))
     m = np.broadcast_to(np.asarray(months, dtype="int64"), d.shape)
-    total = d.year.to_numpy() * 12 + (d.month.to_numpy() - 1) + m
-    year, month = np.divmod(total, 12)
-    month += 1
-    first = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}), errors="coerce")
-    last_day = first.dt.days_in_month.to_numpy()
-    day = np.minimum(d.day.to_numpy(), last_day)
-    return pd.DatetimeIndex(first + pd.to_timedelta(day - 1, unit="D"))
+    ok = ~np.asarray(d.isna())
+    out = np.full(len(d), np.datetime64("NaT"), dtype="datetime64[D]")
+    if ok.any():
+        # The target month as months since 1970-01; the few distinct months' first days and
+        # lengths come from a small table (assembling dates from year/month/day columns with
+        # to_datetime took seconds on the reviews of a large county).
+        year, month = d.year.to_numpy()[ok].astype(np.int64), d.month.to_numpy()[ok].astype(np.int64)
+        target = (year - 1970) * 12 + month - 1 + m[ok]
+        lo = target.min()
+        firsts = np.arange(lo, target.max() + 2).astype("datetime64[M]").astype("datetime64[D]")
+        length = np.diff(firsts).astype(np.int64)
+        i = target - lo
+        day = np.minimum(d.day.to_numpy()[ok].astype(np.int64), length[i])
+        out[ok] = firsts[i] + (day - 1)
+    return pd.DatetimeIndex(out.astype("datetime64[ns]"))
 
 
 def period_ends(period_end, months: int = 13) -> pd.DatetimeIndex:

@@ -22,6 +22,9 @@ from .geography import Geography
 # The open episode's columns the indicators read (a narrow copy is much cheaper at scale).
 LOOKED_AFTER_COLUMNS = ["cid", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "period_no",
                         "period_start", "placement_no", "placement_start"]
+# The episodes' columns the engine reads (periods of care, placements, geography, indicators): the
+# others (URN, PL_POST, PLACE_PROVIDER, ...) were copied along for nothing (~100 MB a million).
+EPISODE_COLUMNS = ["DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "HOME_POST", "_row"]
 OUTPUT_COLUMNS = ["indicator", "period_end", "level", "geography", "numerator", "denominator",
                   "value", "note"]
 
@@ -72,7 +75,9 @@ class Context:
 
     @cached_property
     def geography(self) -> Geography:
-        return Geography(self.dataset, self.children, self.periods, self.episodes)
+        # The districts rows' cids are known already: no second hash lookup of every CHILD.
+        district_cid = self.table_cid("districts") if "districts" in self.tables else None
+        return Geography(self.dataset, self.children, self.periods, self.episodes, district_cid)
 
     @cached_property
     def header(self) -> pd.DataFrame:
@@ -97,6 +102,7 @@ class Context:
     @cached_property
     def episodes(self) -> pd.DataFrame:
         e = self.tables["episodes"]
+        e = e[[col for col in EPISODE_COLUMNS if col in e.columns]]
         return care.prepare_episodes(e, self.table_cid("episodes"))
 
     @cached_property

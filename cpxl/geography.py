@@ -25,7 +25,8 @@ def outward_code(postcodes: pd.Series) -> pd.Series:
 
 
 class Geography:
-    def __init__(self, dataset, children: pd.Index, periods: pd.DatetimeIndex, episodes: pd.DataFrame):
+    def __init__(self, dataset, children: pd.Index, periods: pd.DatetimeIndex, episodes: pd.DataFrame,
+                 district_cid: np.ndarray | None = None):
         self.authority = dataset.authority_name
         self.periods = periods
         tables = dataset.tables
@@ -64,20 +65,26 @@ class Geography:
         self.area_index = np.array([self.areas.index(area_of[d]) if d in area_of and area_of[d] else -1
                                     for d in self.districts], dtype=np.int64)
         self._canon = canon
-        self.matrix = self._child_districts(tables, children, episodes)
+        self.matrix = self._child_districts(tables, children, episodes, district_cid)
 
     def code(self, names: pd.Series) -> np.ndarray:
         """District codes for names (unknown names are ``Unknown``)."""
-        return (pd.Series(np.asarray(names, dtype=object)).astype(str).str.strip().str.casefold()
-                .map(self._district_code).fillna(self.unknown).to_numpy(dtype=np.int64))
+        # Each distinct name is coded once: a districts table has a row per child (1.5 million
+        # rows at 20x the sample county), but only a handful of names.
+        codes, uniques = pd.factorize(np.asarray(names, dtype=object), use_na_sentinel=False)
+        coded = (pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip().str.casefold()
+                 .map(self._district_code).fillna(self.unknown).to_numpy(dtype=np.int64))
+        return coded[codes]
 
-    def _child_districts(self, tables, children: pd.Index, episodes: pd.DataFrame) -> np.ndarray:
-        """(children x periods) district codes."""
+    def _child_districts(self, tables, children: pd.Index, episodes: pd.DataFrame,
+                         district_cid: np.ndarray | None = None) -> np.ndarray:
+        """(children x periods) district codes (``district_cid``: the districts rows' cids)."""
         n, P = len(children), len(self.periods)
-        base = np.full(n, -1, dtype=np.int64)
+        # int32: the (children x periods) matrix holds small codes (half the memory of int64).
+        base = np.full(n, -1, dtype=np.int32)
         if "districts" in tables:
             d = tables["districts"]
-            cid = children.get_indexer(d["CHILD"])
+            cid = children.get_indexer(d["CHILD"]) if district_cid is None else district_cid
             base[cid] = self.code(d["DISTRICT"])      # the last row for a child wins
         matrix = np.repeat(base[:, None], P, axis=1)
         todo = np.flatnonzero(base < 0)
@@ -88,11 +95,14 @@ class Geography:
             return matrix
         pc = tables["postcode_districts"]
         pc_map = dict(zip(outward_code(pc["OUTWARD_CODE"]), self.code(pc["DISTRICT"])))
-        outward = outward_code(episodes["HOME_POST"])
+        # Each distinct HOME_POST is looked up once, then spread over its episodes.
+        hp_codes, hp = pd.factorize(episodes["HOME_POST"].to_numpy(dtype=object), use_na_sentinel=False)
+        hp = pd.Series(np.asarray(hp, dtype=object))
         # np.array (a copy): under pandas copy-on-write ``to_numpy`` may hand back a read-only
         # view (it did whenever every HOME_POST had a district), and the next line writes to it.
-        ep_code = np.array(outward.map(pc_map).fillna(self.unknown), dtype=np.int64)
-        ep_code[(episodes["HOME_POST"].astype(str).str.strip() == "").to_numpy()] = self.unknown
+        hp_code = np.array(outward_code(hp).map(pc_map).fillna(self.unknown), dtype=np.int64)
+        hp_code[(hp.astype(str).str.strip() == "").to_numpy()] = self.unknown
+        ep_code = hp_code[hp_codes]
         q_cid = np.repeat(todo, P)
         q_p = np.tile(np.arange(P), len(todo))
         idx = latest_on_or_before(episodes["cid"].to_numpy(), days(episodes["DECOM"]), q_cid,
@@ -129,6 +139,10 @@ class Geography:
                                "pop": pop["POPULATION_0_17"]})
                  .dropna(subset=["col"]).astype({"col": int})
                  .groupby(["year", "col"])["pop"].sum().unstack("col"))
+        if table.empty:
+            # No row names a geography of this run (e.g. only other districts' names): no
+            # population anywhere.  Indexing the empty year list below was an IndexError.
+            return out
         table = table.reindex(columns=range(G))
         years = self.periods.year.to_numpy()
         table_years = table.index.to_numpy()

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,11 +53,15 @@ def _decode(data: bytes, file: str) -> str:
     if not data.strip():
         raise CpxlError(f"{file}: the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        # "replace", as for UTF-8: a cut-off last byte was a UnicodeDecodeError (a traceback).
+        return data.decode("utf-16", errors="replace")
     if b"\x00" in data[:4096]:
         # UTF-16 without a BOM has a NUL in every other byte; anything else with NULs is binary.
         if data[1:4096:2].count(0) > 0.4 * len(data[1:4096:2]):
-            return data.decode("utf-16-le", errors="strict")
+            try:
+                return data.decode("utf-16-le", errors="strict")
+            except UnicodeDecodeError:
+                pass                          # not UTF-16 after all: binary (the error below)
         raise CpxlError(f"{file}: this is not a text (CSV) file; save it from Excel as CSV or "
                         "give the workbook itself")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -72,7 +77,10 @@ def _split_line(line: str) -> tuple[list[str], str]:
     delim = max(counts, key=counts.get)
     if counts[delim] == 0:
         delim = ","
-    cells = next(csv.reader([line], delimiter=delim), [])
+    try:
+        cells = next(csv.reader([line], delimiter=delim), [])
+    except csv.Error:                          # e.g. a cell over the csv module's 128 KB limit
+        cells = line.split(delim)
     return cells, delim
 
 
@@ -155,11 +163,22 @@ def _misspelt_small_table(cols: list[str]) -> str | None:
     return None
 
 
+def _first_lines(text: str, n: int) -> list[str]:
+    """``text.splitlines()[:n]`` without splitting the whole file (a list of every line of a
+    2-million-row extract took seconds and hundreds of MB)."""
+    size = 1 << 16
+    while True:
+        lines = text[:size].splitlines()
+        if len(lines) > n or size >= len(text):
+            return lines[:n]                  # the (n+1)-th line started: the first n are whole
+        size *= 4
+
+
 def read_csv_file(path: Path) -> RawTable | None:
     file = path.name
     text = _decode(_read_bytes(path), file)
-    lines = text.splitlines()
-    head_rows = [_split_line(line)[0] for line in lines[:HEADER_SEARCH_ROWS]]
+    lines = _first_lines(text, HEADER_SEARCH_ROWS)
+    head_rows = [_split_line(line)[0] for line in lines]
     idx, table, columns = _find_header(head_rows, file)
     if table is None:
         err = _unrecognised(file, columns)
@@ -173,15 +192,20 @@ def read_csv_file(path: Path) -> RawTable | None:
     # The header's width is tried first (fast); only a file with a longer line pays for finding
     # the widest one.
     def parse(width):
-        return pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=idx + 1, dtype=str,
-                           keep_default_na=False, skip_blank_lines=False, engine="c",
-                           names=range(width), index_col=False)
+        # Cells beyond the header's columns are dropped on purpose (_finish keeps the header's
+        # columns); pandas' warning about that "loss of data" is not for the analyst.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            return pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=idx + 1,
+                               dtype=str, keep_default_na=False, skip_blank_lines=False,
+                               engine="c", names=range(width), index_col=False)
     try:
         try:
             frame = parse(len(columns))
         except pd.errors.ParserError:
             frame = parse(max(len(columns),
-                              max((line.count(delim) for line in lines[idx + 1:]), default=0) + 1))
+                              max((line.count(delim) for line in text.splitlines()[idx + 1:]),
+                                  default=0) + 1))
     except (pd.errors.ParserError, ValueError) as e:
         raise CpxlError(f"{file}: could not be read as a CSV table ({e})") from None
     raw = _finish(frame, columns, table, file, first_row=idx + 2)

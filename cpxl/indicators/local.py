@@ -305,7 +305,16 @@ def caseload_avg(c):
     workers = pd.DataFrame({"WORKER_ID": w["WORKER_ID"].to_numpy(), "fte": w["FTE"].to_numpy(dtype=float),
                             "dc": c.geography.code(w["DISTRICT"])})
     workers["worker"] = np.arange(len(workers))
-    al = c.tables["allocations"][["WORKER_ID", "START", "END"]].merge(workers, on="WORKER_ID")
+    # Each allocation's worker by position (WORKER_ID is unique in ``workers``), allocations in
+    # their order: what the inner merge on WORKER_ID gave, without converting two million ids
+    # (object) to the workers frame's string type first.
+    al = c.tables["allocations"]
+    worker = pd.Index(workers["WORKER_ID"].to_numpy(), dtype=object).get_indexer(
+        al["WORKER_ID"].to_numpy(dtype=object))
+    held = worker >= 0
+    al = pd.DataFrame({"START": al["START"].to_numpy()[held], "END": al["END"].to_numpy()[held],
+                       "worker": worker[held]})
+    al["dc"] = workers["dc"].to_numpy()[al["worker"].to_numpy()]
     rows, p = c.open_on(al["START"], al["END"])
     dc = al["dc"].to_numpy()[rows]
     cases = pd.DataFrame({"p": p, "dc": dc, "num": 1.0, "den": 0.0})
