@@ -83,6 +83,8 @@ import zlib
 import numpy as np
 import pandas as pd
 
+from .tables import TABLES
+
 __all__ = ["write_sample", "generate_tables", "AUTHORITY", "LA_CODE", "AREAS", "TABLE_COLUMNS"]
 
 AUTHORITY = "Northshire"
@@ -113,37 +115,8 @@ _POP_SHARE = np.array([d[2] for d in _DISTRICTS])
 _RATE_REL = np.array([d[3] for d in _DISTRICTS], dtype=float)
 _ND = len(_DISTRICTS)
 
-TABLE_COLUMNS: dict[str, list[str]] = {
-    "header": ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
-    "episodes": ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"],
-    "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
-    "uasc": ["CHILD", "SEX", "DOB", "DUC"],
-    "oc2": ["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS",
-            "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED",
-            "INTERVENTION_OFFERED"],
-    "oc3": ["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
-    "ad1": ["CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR",
-            "LS_ADOPTR"],
-    "placed_for_adoption": ["CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED",
-                            "REASON_PLACED_CEASED"],
-    "previous_permanence": ["CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"],
-    "missing": ["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END", "RHI_DATE"],
-    "sw_episodes": ["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
-    "districts": ["CHILD", "DISTRICT"],
-    "postcode_districts": ["OUTWARD_CODE", "DISTRICT"],
-    "areas": ["DISTRICT", "AREA"],
-    "population": ["GEOGRAPHY", "YEAR", "POPULATION_0_17"],
-    "visits": ["CHILD", "VISIT_DATE"],
-    "health_assessments": ["CHILD", "ASSESSMENT_DATE", "TYPE"],
-    "dental_checks": ["CHILD", "CHECK_DATE"],
-    "peps": ["CHILD", "PEP_DATE"],
-    "referrals": ["CHILD", "REFERRAL_DATE"],
-    "assessments": ["CHILD", "ASSESSMENT_START", "ASSESSMENT_AUTHORISED"],
-    "cp_plans": ["CHILD", "CPP_START", "CPP_END", "CATEGORY"],
-    "workers": ["WORKER_ID", "TEAM", "DISTRICT", "FTE"],
-    "allocations": ["CHILD", "WORKER_ID", "START", "END"],
-}
+# Every table of the data contract with its columns, in the contract's order (RHI_DATE included).
+TABLE_COLUMNS: dict[str, list[str]] = {name: list(t.all_columns) for name, t in TABLES.items()}
 
 # --------------------------------------------------------------------------------------------
 # small helpers: dates are int64 day numbers (days since 1970-01-01); NA = no date

@@ -274,3 +274,10 @@ def nd(out, indicator, geography="Testshire", period_end=None):
 
 def blank(x) -> bool:
     return x is None or (isinstance(x, float) and x != x) or (isinstance(x, str) and x == "")
+
+
+def sample_county(folder: Path, children: int = 300) -> Path:
+    """A small synthetic county written by ``cpxl sample`` (the Excel-side tests run on it)."""
+    from cpxl.sample import write_sample
+
+    return write_sample(folder, children=children, seed=1)

@@ -22,6 +22,7 @@ from cpxl.errors import CpxlError
 from cpxl.xl import ribbon, service
 from cpxl.xl.cache import CACHE
 from cpxl.xl.workbook import OpenpyxlBook
+from builders import sample_county
 
 ROOT = Path(__file__).resolve().parents[1]
 BUTTON_IDS = ["cpxl_load", "cpxl_refresh", "cpxl_validate", "cpxl_insert_scorecard",
@@ -55,22 +56,9 @@ class Host:
         sheet.ws.freeze_panes = f"A{rows + 1}"
 
 
-def make_sample(folder: Path) -> Path:
-    try:
-        from cpxl.sample import write_sample
-    except ImportError:
-        src = Path("/work/shared/data/fake903")
-        if not src.is_dir():
-            pytest.skip("no sample data")
-        shutil.copytree(src, folder)
-        return folder
-    write_sample(folder, children=300, seed=1)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
-    return make_sample(tmp_path_factory.mktemp("ribbon") / "data")
+    return sample_county(tmp_path_factory.mktemp("ribbon") / "data")
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ import cpxl.dates
 from cpxl.xl import service
 from cpxl.xl.cache import CACHE
 from cpxl.xl.winharness import MISSING, FakeApplication, FakeWorkbook, TimeType, windows_udf_runtime
+from builders import sample_county
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD_END = dt.date(2025, 12, 31)
@@ -47,23 +48,9 @@ OPTIONAL = {"geography", "source", "la_code"}
 LOADS_DATA = {"CPXL_VALUE", "CPXL_SERIES", "CPXL_SCORECARD", "CPXL_STATUS"}
 
 
-def make_sample(folder: Path) -> Path:
-    """The synthetic county (cpxl sample) if available, else the shared fake SSDA903 tables."""
-    try:
-        from cpxl.sample import write_sample
-    except ImportError:
-        src = Path("/work/shared/data/fake903")
-        if not src.is_dir():
-            pytest.skip("no sample data: neither cpxl.sample nor /work/shared/data/fake903")
-        shutil.copytree(src, folder)
-        return folder
-    write_sample(folder, children=300, seed=1)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
-    return make_sample(tmp_path_factory.mktemp("xl") / "data")
+    return sample_county(tmp_path_factory.mktemp("xl") / "data")
 
 
 @pytest.fixture(scope="module")

@@ -21,27 +21,15 @@ import xlwings
 from cpxl.cli import main
 from cpxl.errors import CpxlError
 from cpxl.xl.update import backup_path, lossy_content, update_workbook
+from builders import sample_county
 
 XLWINGS_XLSM = Path(xlwings.__file__).parent / "quickstart.xlsm"   # has a real vbaProject.bin
 NOW = dt.datetime(2026, 11, 22, 10, 15, 30)
 
 
-def make_sample(folder: Path) -> Path:
-    try:
-        from cpxl.sample import write_sample
-    except ImportError:
-        src = Path("/work/shared/data/fake903")
-        if not src.is_dir():
-            pytest.skip("no sample data")
-        shutil.copytree(src, folder)
-        return folder
-    write_sample(folder, children=300, seed=1)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
-    return make_sample(tmp_path_factory.mktemp("update") / "data")
+    return sample_county(tmp_path_factory.mktemp("update") / "data")
 
 
 @pytest.fixture(scope="module")
