@@ -174,23 +174,32 @@ def _first_lines(text: str, n: int) -> list[str]:
         size *= 4
 
 
-def read_csv_file(path: Path) -> RawTable | None:
-    file = path.name
-    text = _decode(_read_bytes(path), file)
-    lines = _first_lines(text, HEADER_SEARCH_ROWS)
-    head_rows = [_split_line(line)[0] for line in lines]
-    idx, table, columns = _find_header(head_rows, file)
+def _locate_header(rows: list[list[str]], file: str):
+    """(index, table, columns) of the header row; None for a file that is plainly something
+    else (passed over); a CpxlError for one that nearly matches a table (a misspelt column)."""
+    idx, table, columns = _find_header(rows, file)
     if table is None:
         err = _unrecognised(file, columns)
         if err:
             raise err
         return None
+    return idx, table, columns
+
+
+def read_csv_file(path: Path) -> RawTable | None:
+    file = path.name
+    text = _decode(_read_bytes(path), file)
+    lines = _first_lines(text, HEADER_SEARCH_ROWS)
+    head_rows = [_split_line(line)[0] for line in lines]
+    found = _locate_header(head_rows, file)
+    if found is None:
+        return None
+    idx, table, columns = found
     _, delim = _split_line(lines[idx])
-    # Read as many fields as the widest line has, then keep the header's columns (_finish).  With
-    # only the header's width, a row with a stray trailing cell (common in Excel exports) was a
-    # "bad line" silently skipped: its data lost and every later row numbered one too low.
-    # The header's width is tried first (fast); only a file with a longer line pays for finding
-    # the widest one.
+    # A row with a stray trailing cell (common in Excel exports) must not be skipped as a "bad
+    # line" (its data lost, every later row numbered one too low).  The header's width is tried
+    # first (fast); only when pandas rejects a longer line is the widest line found and used, and
+    # _finish keeps the header's columns either way.
     def parse(width):
         # Cells beyond the header's columns are dropped on purpose (_finish keeps the header's
         # columns); pandas' warning about that "loss of data" is not for the analyst.
@@ -297,12 +306,10 @@ def _note_numeric_ids(raw: RawTable, values: list, first_row: int) -> None:
 def _rows_to_table(rows: list[list[str]], file: str, first_row: int, hint: str = "") -> RawTable | None:
     if not rows:
         return None
-    idx, table, columns = _find_header(rows, file)
-    if table is None:
-        err = _unrecognised(file, columns)
-        if err:
-            raise err
+    found = _locate_header(rows, file)
+    if found is None:
         return None
+    idx, table, columns = found
     # A header that starts in a later column: drop the leading blank columns.
     start = next((i for i, c in enumerate(columns) if c), 0)
     columns = columns[start:]
