@@ -28,7 +28,7 @@ from cpxl.addin import cfb, compression, ribbon, sources, vba, xlam
 from cpxl.addin.compression import compress, decompress
 
 REPO = Path(__file__).resolve().parents[1]
-MACROS = REPO / "macros"
+MACROS = REPO / "cpxl" / "macros"
 
 # The ribbon <-> Python interface, as documented in macros/README.md.
 DOCUMENTED_BUTTON_IDS = {

@@ -122,7 +122,7 @@ def test_every_button_has_one_action_that_exists():
 
 
 def test_actions_match_the_ribbon_xml():
-    xml = ROOT / "macros" / "ribbon.xml"
+    xml = ROOT / "cpxl" / "macros" / "ribbon.xml"
     if not xml.exists():
         pytest.skip("macros/ribbon.xml not written yet")
     ids = [el.get("id") for el in ET.parse(xml).getroot().iter()

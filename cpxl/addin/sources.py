@@ -1,6 +1,6 @@
 """Where the add-in's VBA and ribbon sources come from.
 
-* ``macros/`` in this repository: our own ribbon XML and VBA (text, reviewed
+* ``cpxl/macros/`` in the package: our own ribbon XML and VBA (text, reviewed
   like any other code).
 * The installed xlwings package: its VBA runtime module and the Dictionary
   class it needs on macOS. We take them from the ``.bas``/``.cls`` files
@@ -24,8 +24,8 @@ __all__ = [
     "xlwings_dictionary_source",
 ]
 
-# The repository's macros/ directory (cpxl/addin/sources.py -> repo root).
-MACROS_DIR = Path(__file__).resolve().parents[2] / "macros"
+# The package's macros/ folder (cpxl/addin/sources.py -> cpxl/macros), shipped in the wheel.
+MACROS_DIR = Path(__file__).resolve().parents[1] / "macros"
 
 # The add-in's name. xlwings derives the config sheet (``cpxl.conf``) and
 # the user config file (``~/.cpxl/cpxl.conf``) from it.
@@ -41,7 +41,7 @@ def read_macro(name: str, macros_dir: Path | None = None) -> str:
     path = (macros_dir or MACROS_DIR) / name
     if not path.is_file():
         raise FileNotFoundError(
-            f"{path} not found: the add-in sources live in the repository's macros/ folder"
+            f"{path} not found: the add-in sources live in the package's cpxl/macros/ folder"
         )
     # newline="" keeps CRLF as written; the VBA writer normalises anyway.
     with open(path, encoding="utf-8", newline="") as f:
