@@ -7,6 +7,7 @@
     cpxl scorecards DATA --period-end YYYY-MM-DD --out DIR [...]
     cpxl update-workbook BOOK --sheet NAME --data DATA --period-end YYYY-MM-DD [--force]
     cpxl addin build [--out cpxl.xlam]
+    cpxl template OUT
 
 Errors an analyst can fix end with a one-paragraph message and exit status 2, never a traceback.
 """
@@ -74,9 +75,15 @@ def cmd_validate(args) -> int:
     _check_arguments(args)
     dataset = _load(args)
     _print_problems(dataset)
+    # The report names children, so it is written only where the analyst asked for it.
+    if not args.out:
+        if dataset.problems:
+            print("No report written: add --out report.csv (or .xlsx) for every problem row "
+                  "(it holds personal data).")
+        return 0
     path = write_table(dataset.report(), args.out, sheet_name="validation",
                        first_line=PERSONAL_DATA_NOTICE)
-    print(f"Full report: {path}")
+    print(f"Full report (personal data): {path}")
     return 0
 
 
@@ -163,6 +170,30 @@ def cmd_addin(args) -> int:
     return 0
 
 
+def cmd_template(args) -> int:
+    from importlib import resources
+
+    from .output import atomic_path
+
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / TEMPLATE_NAME
+    if out.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise CpxlError(f"{args.out}: name an .xlsx file (or a folder) for the template")
+    if out.exists():
+        raise CpxlError(f"{out}: already exists; cpxl does not overwrite a workbook (choose "
+                        "another name or remove it)")
+    template = resources.files("cpxl").joinpath("templates", TEMPLATE_NAME)
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(template.read_bytes())
+    print(f"Template written to {out} (see docs/template.md; the extracts go in a folder "
+          "'data' beside it)")
+    return 0
+
+
+TEMPLATE_NAME = "cpxl_template.xlsx"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -178,9 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
         if period:
             sp.add_argument("--period-end", required=True, help="the last period end, YYYY-MM-DD")
 
-    sp = sub.add_parser("validate", help="check the data and write the validation report")
+    sp = sub.add_parser("validate", help="check the data; with --out, write the validation report")
     data_args(sp, period=False)
-    sp.add_argument("--out", default="validation_report.csv", help="report file, .csv or .xlsx")
+    sp.add_argument("--out", default=None,
+                    help="write the full report (personal data) to this .csv or .xlsx file; "
+                         "without it only the summary is printed")
     sp.set_defaults(func=cmd_validate)
 
     sp = sub.add_parser("indicators", help="write the long indicator table")
@@ -230,6 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     b = asub.add_parser("build", help="write cpxl.xlam")
     b.add_argument("--out", default="cpxl.xlam")
     b.set_defaults(func=cmd_addin)
+
+    sp = sub.add_parser("template", help="copy the analyst's workbook template (cpxl formulas) out")
+    sp.add_argument("out", help="the .xlsx to write, or a folder for cpxl_template.xlsx")
+    sp.set_defaults(func=cmd_template)
     return p
 
 

@@ -1,7 +1,11 @@
 #!/usr/bin/env python
-"""Build cpxl's published comparators from the DfE statistics in ../shared.
+"""Build cpxl's published comparators from the public DfE and LAIT statistics.
 
-    python scripts/build_comparators.py [--shared ../shared] [--out cpxl/data]
+    python scripts/build_comparators.py [--data DIR] [--out cpxl/data]
+
+A developer's build script, not part of the product: its input is the public data folder (with
+``dfe/`` and ``lait/``), by default ``$CPXL_SHARED_DATA``, else ``../shared/data`` beside the
+repository, where the project's developers keep it. Users never need it: the output ships.
 
 Writes two files that ship inside the package:
 
@@ -14,7 +18,7 @@ Writes two files that ship inside the package:
   breakdown, LAIT measure and polarity), the year, how the comparators were derived,
   which indicators could not be mapped and why, and the licence attribution.
 
-The raw files are read only; nothing from ``shared`` is copied into the project. The
+The raw files are read only; nothing from them is copied into the project. The
 output is deterministic (no timestamps) so a test can rebuild it and compare.
 
 Method, in brief (details in the JSON):
@@ -39,6 +43,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -47,12 +52,14 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
+DATA_ENV = "CPXL_SHARED_DATA"
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_OUT = REPO / "cpxl" / "data"
 
-SN_FILE = "data/dfe/sn_model_2025_wide.csv"
-LAIT_FILE = "data/lait/bds_long_0.parquet"
-LAIT_DICT = "data/lait/lait_data_dictionary.csv"
+# Paths inside the data folder; the metadata records them as data/<path>.
+SN_FILE = "dfe/sn_model_2025_wide.csv"
+LAIT_FILE = "lait/bds_long_0.parquet"
+LAIT_DICT = "lait/lait_data_dictionary.csv"
 
 CLA_PUB = "Children looked after in England including adoptions"
 CIN_PUB = "Characteristics of children in need"
@@ -301,8 +308,8 @@ class Published:
         self.year, self.england, self.regions, self.las = year, england, regions, las
 
 
-def load_dfe(shared: Path, spec: dict) -> Published:
-    df = read_dfe_csv(shared / "data" / "dfe" / spec["file"])
+def load_dfe(data: Path, spec: dict) -> Published:
+    df = read_dfe_csv(data / "dfe" / spec["file"])
     for col, val in spec["filters"].items():
         df = df[df[col].str.strip() == val]
     if df.empty:
@@ -359,8 +366,8 @@ def load_lait(lait: pd.DataFrame, short: str, indicator: str) -> Published:
     return Published(year, float(eng.iloc[0]), regions, las)
 
 
-def read_neighbours(shared: Path) -> pd.DataFrame:
-    sn = read_dfe_csv(shared / SN_FILE)
+def read_neighbours(data: Path) -> pd.DataFrame:
+    sn = read_dfe_csv(data / SN_FILE)
     sn = sn.rename(columns=str.strip)
     out = pd.DataFrame({
         "la_code": sn["old_la_code"].str.strip(),
@@ -374,8 +381,8 @@ def read_neighbours(shared: Path) -> pd.DataFrame:
     return out
 
 
-def lait_dictionary(shared: Path) -> dict[str, dict]:
-    dd = pd.read_csv(shared / LAIT_DICT, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def lait_dictionary(data: Path) -> dict[str, dict]:
+    dd = pd.read_csv(data / LAIT_DICT, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     out = {}
     for _, r in dd.iterrows():
         short = r["Measure_short"].strip()
@@ -419,11 +426,11 @@ def band(value: float, q: np.ndarray | None, polarity: str) -> str | None:
     return "ABCD"[i] if polarity == "Low" else "DCBA"[i]
 
 
-def build(shared: Path) -> tuple[pd.DataFrame, dict]:
-    shared = shared.resolve()
-    las = read_neighbours(shared)
-    ldict = lait_dictionary(shared)
-    lait = pd.read_parquet(shared / LAIT_FILE)
+def build(data: Path) -> tuple[pd.DataFrame, dict]:
+    data = data.resolve()
+    las = read_neighbours(data)
+    ldict = lait_dictionary(data)
+    lait = pd.read_parquet(data / LAIT_FILE)
 
     rows = []
     meta_ind = {}
@@ -431,8 +438,8 @@ def build(shared: Path) -> tuple[pd.DataFrame, dict]:
     for spec in MAPPING:
         ind = spec["indicator"]
         if spec["source"] == "dfe":
-            pub = load_dfe(shared, spec)
-            files_used.add(f"data/dfe/{spec['file']}")
+            pub = load_dfe(data, spec)
+            files_used.add(f"dfe/{spec['file']}")
         else:
             pub = load_lait(lait, spec["lait"], ind)
             files_used.add(LAIT_FILE)
@@ -472,7 +479,7 @@ def build(shared: Path) -> tuple[pd.DataFrame, dict]:
             source = {"file": f"data/dfe/{spec['file']}", "filters": spec["filters"],
                       "value_column": spec["value"]}
         else:
-            source = {"file": LAIT_FILE, "short_desc": spec["lait"]}
+            source = {"file": f"data/{LAIT_FILE}", "short_desc": spec["lait"]}
         meta_ind[ind] = {
             "unit": spec["unit"],
             "year": pub.year,
@@ -498,7 +505,7 @@ def build(shared: Path) -> tuple[pd.DataFrame, dict]:
 
     licence_texts = {}
     for sub in ("dfe", "lait"):
-        lic = shared / "data" / sub / "LICENSE"
+        lic = data / sub / "LICENSE"
         if lic.exists():
             licence_texts[f"data/{sub}/LICENSE"] = lic.read_text(encoding="utf-8").strip()
     meta = {
@@ -541,7 +548,7 @@ def build(shared: Path) -> tuple[pd.DataFrame, dict]:
         "indicators": meta_ind,
         "not_mapped": NOT_MAPPED,
         "sources": {
-            f: {"sha256": hashlib.sha256((shared / f).read_bytes()).hexdigest()}
+            f"data/{f}": {"sha256": hashlib.sha256((data / f).read_bytes()).hexdigest()}
             for f in sorted(files_used)
         },
         "licence": {
@@ -569,15 +576,18 @@ def write(table: pd.DataFrame, meta: dict, out: Path) -> tuple[Path, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
-                    help="the shared folder (default: %(default)s)")
+    ap.add_argument("--data", type=Path, default=None,
+                    help=f"the public data folder, holding dfe/ and lait/ (default: ${DATA_ENV}, "
+                         f"else {DEFAULT_DATA})")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT,
                     help="where to write comparators.csv and comparators_meta.json "
                          "(default: %(default)s)")
     args = ap.parse_args(argv)
-    if not (args.shared / SN_FILE).exists():
-        ap.error(f"{args.shared} does not look like the shared folder (no {SN_FILE})")
-    table, meta = build(args.shared)
+    data = args.data or Path(os.environ.get(DATA_ENV) or DEFAULT_DATA)
+    if not (data / SN_FILE).exists():
+        ap.error(f"{data} does not look like the public data folder (no {SN_FILE}); name it with "
+                 f"--data or ${DATA_ENV}")
+    table, meta = build(data)
     csv_path, json_path = write(table, meta, args.out)
     print(f"wrote {csv_path} ({csv_path.stat().st_size:,} bytes, {len(table):,} rows, "
           f"{table['indicator'].nunique()} indicators) and {json_path}")

@@ -1,6 +1,7 @@
 """Published comparators: figures checked by hand against the raw DfE files.
 
-The expected numbers below were read from the files in ../shared/data/dfe (2025 release):
+The expected numbers below were read from the public DfE files (dfe/ in the developers' public
+data folder, 2025 release):
 
 * la_cla_placement_stability.csv, "CLA on 31 March" / "With 3 or more placements during
   the year": England 10, North West 9, Lancashire (888) 7.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -34,11 +36,13 @@ SCRIPT = REPO / "scripts" / "build_comparators.py"
 DATA = REPO / "cpxl" / "data"
 
 
-def _shared() -> Path | None:
-    for cand in (REPO.parent / "shared", Path("/work/shared")):
-        if (cand / "data" / "dfe" / "sn_model_2025_wide.csv").exists():
-            return cand
-    return None
+# The public data the comparators are built from: $CPXL_SHARED_DATA, else ../shared/data.
+DATA_ENV = "CPXL_SHARED_DATA"
+
+
+def _public_data() -> Path | None:
+    cand = Path(os.environ.get(DATA_ENV) or REPO.parent / "shared" / "data")
+    return cand if (cand / "dfe" / "sn_model_2025_wide.csv").exists() else None
 
 
 # --- hand-checked values ----------------------------------------------------------------
@@ -157,13 +161,14 @@ def test_shipped_csv_is_small():
 # --- the shipped files are what the script builds -----------------------------------------
 
 def test_shipped_files_match_a_rebuild(tmp_path):
-    shared = _shared()
-    if shared is None:
-        pytest.skip("the shared folder (../shared or /work/shared) with the DfE data is absent")
+    public = _public_data()
+    if public is None:
+        pytest.skip(f"no public DfE data: set {DATA_ENV} to the folder with dfe/ and lait/ "
+                    "(default ../shared/data beside the repository)")
     spec = importlib.util.spec_from_file_location("build_comparators", SCRIPT)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    assert mod.main(["--shared", str(shared), "--out", str(tmp_path)]) == 0
+    assert mod.main(["--data", str(public), "--out", str(tmp_path)]) == 0
     assert (tmp_path / "comparators.csv").read_bytes() == (DATA / "comparators.csv").read_bytes()
     rebuilt = json.loads((tmp_path / "comparators_meta.json").read_text(encoding="utf-8"))
     shipped = json.loads((DATA / "comparators_meta.json").read_text(encoding="utf-8"))

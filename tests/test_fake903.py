@@ -1,4 +1,5 @@
-"""The public fake SSDA903 tables (Social Finance's fake903, MIT) at ../shared/data/fake903.
+"""The public fake SSDA903 tables (Social Finance's fake903, MIT): fake903/ in the public data
+folder ($CPXL_SHARED_DATA, else ../shared/data beside the repository; developers' data, not shipped).
 
 They load, give a validation report, compute every indicator, and the command line runs on them
 without a traceback.  A few indicators are recomputed here independently, straight from the CSV
@@ -6,6 +7,7 @@ files with plain pandas, and must agree with cpxl.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +20,12 @@ import cpxl
 from cpxl.catalogue import CATALOGUE
 from builders import pick, section_indicators
 
-FAKE = Path(__file__).resolve().parents[1].parent / "shared/data/fake903"
+# The public data folder: $CPXL_SHARED_DATA, else ../shared/data beside the repository.
+FAKE = Path(os.environ.get("CPXL_SHARED_DATA")
+            or Path(__file__).resolve().parents[1].parent / "shared" / "data") / "fake903"
 pytestmark = pytest.mark.skipif(not (FAKE / "episodes.csv").exists(),
-                                reason=f"the public fake903 tables are not at {FAKE}")
+                                reason=f"the public fake903 tables are not at {FAKE} "
+                                       "(set CPXL_SHARED_DATA to the public data folder)")
 D = pd.Timestamp("2018-03-31")
 LA = "Local authority"          # no cpxl.toml and no population table: the default name
 

@@ -49,8 +49,7 @@ def digest(path: Path) -> str:
 @pytest.fixture
 def xlsm(tmp_path) -> Path:
     """A macro workbook: xlwings' quickstart.xlsm (a real VBA project) plus an analyst's sheets."""
-    if not XLWINGS_XLSM.exists():
-        pytest.skip("xlwings' quickstart.xlsm not installed")
+    assert XLWINGS_XLSM.exists(), "xlwings' quickstart.xlsm is missing: reinstall xlwings"
     path = tmp_path / "Board.xlsm"
     shutil.copy(XLWINGS_XLSM, path)
     wb = openpyxl.load_workbook(path, keep_vba=True)

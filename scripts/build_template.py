@@ -1,6 +1,8 @@
-"""Build workbook_templates/cpxl_template.xlsx: an analyst's scorecard made of cpxl formulas.
+"""Build cpxl/templates/cpxl_template.xlsx: an analyst's scorecard made of cpxl formulas.
 
-    python workbook_templates/build_template.py [OUT.xlsx]
+    python scripts/build_template.py [OUT.xlsx]
+
+The workbook ships inside the package; ``cpxl template OUT`` copies it out (docs/template.md).
 
 The workbook holds no data and no macros; its cells call the cpxl add-in's worksheet functions
 (``=CPXL_VALUE(...)``, ``=CPXL_SERIES(...)``, ...) on the period end in Scorecard!B3 and the
@@ -16,8 +18,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "cpxl_template.xlsx"
+OUT = Path(__file__).resolve().parents[1] / "cpxl" / "templates" / "cpxl_template.xlsx"
 CREATED = dt.datetime(2025, 1, 1)        # fixed, so builds are byte-identical
 PERIOD_END = dt.date(2025, 12, 31)       # the sample's last month; the analyst changes it
 DATA_SOURCE = "data"                     # a folder "data" beside the workbook (cpxl sample data)
@@ -69,7 +70,7 @@ def build(out: Path = OUT) -> Path:
     out = Path(out)
     wb = xlsxwriter.Workbook(str(out), {"strings_to_numbers": False, "strings_to_formulas": False})
     wb.set_properties({"title": "Corporate Parenting scorecard (cpxl)", "author": "cpxl",
-                       "comments": "Needs the cpxl Excel add-in; see workbook_templates/README.md",
+                       "comments": "Needs the cpxl Excel add-in; see docs/template.md",
                        "created": CREATED})
     bold = wb.add_format({"bold": True})
     title = wb.add_format({"bold": True, "font_size": 14})
