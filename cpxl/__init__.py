@@ -4,7 +4,7 @@
     >>> data = cpxl.load("samples/northshire")
     >>> table = cpxl.compute(data, "2025-12-31", months=13)
 
-``load`` reads and validates a folder of CSVs or a workbook (shared spec data.md); ``compute``
+``load`` reads and validates a folder of CSVs or a workbook (docs/data.md); ``compute``
 returns the long indicator table (one row per indicator, period end and geography).
 """
 from __future__ import annotations

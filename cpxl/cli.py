@@ -57,7 +57,7 @@ def _print_problems(dataset, out=sys.stdout) -> None:
     summary = dataset.summary()
     errors = sum(p.severity == "error" for p in dataset.problems)
     warnings = len(dataset.problems) - errors
-    print(f"Tables: " + ", ".join(f"{n} ({len(t):,} rows)" for n, t in dataset.tables.items()), file=out)
+    print("Tables: " + ", ".join(f"{n} ({len(t):,} rows)" for n, t in dataset.tables.items()), file=out)
     if summary.empty:
         print("Validation: no problems found.", file=out)
         return

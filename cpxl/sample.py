@@ -1,7 +1,7 @@
 """Synthetic sample data: the fictional county of Northshire.
 
 ``write_sample(out_dir, children=2000, seed=1)`` writes every table of the data contract
-(``spec/data.md``) as CSV files, plus a ``cpxl.toml``, for a county that does not exist. Nothing in
+(``docs/data.md``) as CSV files, plus a ``cpxl.toml``, for a county that does not exist. Nothing in
 it is real: no child, worker, postcode or place name. It exists so that the tool can be tried,
 demonstrated, tested and benchmarked without personal data.
 

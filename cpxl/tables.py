@@ -1,4 +1,4 @@
-"""The input tables of the data contract (shared spec data.md): their columns and what they need.
+"""The input tables of the data contract (docs/data.md): their columns and what they need.
 
 A table is recognised by its header row, not its file name.  ``identify`` columns are the ones that
 say "this is that table"; ``required`` ones must be there for the table to be usable; the rest are

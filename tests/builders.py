@@ -15,7 +15,7 @@
     out = run(folder, "2020-12-31")
     assert pick(out, "cla_count", "North Ward").value == 1
 
-Every table of the data contract (shared spec data.md) can be given, by its name, as a list of
+Every table of the data contract (docs/data.md) can be given, by its name, as a list of
 rows.  A row is either a tuple in the contract's column order (short tuples are padded with
 blanks) or a dict of column -> value (absent columns are blank; a key that is not a contract
 column becomes an extra column, e.g. ``RHI_DATE``).  ``None`` is a blank cell.  ``extra_columns``

@@ -13,7 +13,6 @@ INDICATORS_COMMAND_LINE) and runs in-process through ``cpxl.cli.main`` for the o
 """
 from __future__ import annotations
 
-import csv
 import io
 import os
 import shutil

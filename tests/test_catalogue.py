@@ -54,3 +54,30 @@ def test_every_id_in_the_spec_is_in_the_catalogue():
     assert "cla_ethnicity_not_known_pct" in ids and "care_leavers_eet_pct_19_21" in ids
     assert sorted(ids - set(CATALOGUE)) == []
     assert sorted(set(CATALOGUE) - ids) == []
+
+
+CONVENTION_TERMS = ["Period end", "The year to D", "episode is open on D", "looked after on D",
+                    "period of care", "Placements", "looked after at any time in W", "open on D",
+                    "Age", "Working days", "Within N months", "percentage", "rate per 10,000"]
+
+
+def conventions(text: str) -> str:
+    start = text.index("## Conventions")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def test_the_definitions_document_carries_the_conventions():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "indicators.md").read_text(encoding="utf-8")
+    text = conventions(doc)
+    for term in CONVENTION_TERMS:
+        assert term in text, term
+    assert "[data.md](data.md)" in text
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="../shared/spec is not beside the project")
+def test_every_convention_of_the_spec_is_carried():
+    import re
+    spec_terms = re.findall(r"\*\*(.+?)\*\*", conventions(SPEC.read_text(encoding="utf-8")))
+    text = conventions(markdown())
+    assert spec_terms and all(t in text for t in spec_terms), \
+        [t for t in spec_terms if t not in text]

@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from builders import blank, chain, ep, kid, nd, pick, run, write_dataset
+from builders import blank, chain, ep, kid, pick, run, write_dataset
 
 D = "2020-12-31"
 DISTRICTS = ["North1", "North2", "South1", "Empty", "Unknown"]

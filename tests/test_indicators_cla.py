@@ -1,7 +1,7 @@
 """Children looked after (indicators.md, first section and the profile): hand-computed cases.
 
-Every expected number below was worked out by hand from the definition in the shared spec
-indicators.md; the reasoning is in the comments.  Unless said otherwise D = 2020-12-31 (a
+Every expected number below was worked out by hand from the definition in docs/indicators.md
+(the contract's); the reasoning is in the comments.  Unless said otherwise D = 2020-12-31 (a
 Thursday) and W, the year to D, is 2020-01-01 .. 2020-12-31 (D minus 12 months = 2019-12-31).
 The authority is "Testshire" (cpxl.toml written by the builder); with no districts table every
 child is in the district ``Unknown``.

@@ -6,7 +6,6 @@ header row is row 1 when it is the first line).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import cpxl
 from cpxl.catalogue import CATALOGUE
 from builders import OUTPUT_COLUMNS, chain, ep, kid, pick, run, write_dataset
 

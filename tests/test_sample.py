@@ -8,7 +8,6 @@ from __future__ import annotations
 import pathlib
 import tomllib
 
-import numpy as np
 import pandas as pd
 import pytest
 

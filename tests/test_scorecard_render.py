@@ -2,12 +2,11 @@
 
 Skipped, with the reason, when LibreOffice (soffice) or poppler (pdftoppm) is not installed.  Each
 conversion uses a private LibreOffice profile (-env:UserInstallation=file:///tmp/lo_<uuid>) and a
-time limit.  With CPXL_UPDATE_DOCS_IMG=1 and the sample county (``cpxl sample``) available, the
-authority's first page is saved as docs/img/authority_scorecard.png for the README.
+time limit.  (The README's picture is remade by scripts/readme_picture.py; see
+tests/test_readme_picture.py.)
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -77,19 +76,3 @@ def test_private_profile_and_time_limit(tmp_path, monkeypatch):
     assert profile and "/lo_" in profile[0]
     assert not Path(profile[0].split("file://", 1)[1]).exists()           # removed afterwards
     assert seen["timeout"] and seen["timeout"] > 0
-
-
-@needs_lo
-@needs_poppler
-@pytest.mark.skipif(not os.environ.get("CPXL_UPDATE_DOCS_IMG"),
-                    reason="set CPXL_UPDATE_DOCS_IMG=1 to refresh docs/img/authority_scorecard.png")
-def test_refresh_the_readme_picture(tmp_path):
-    from cpxl.sample import write_sample
-    data = write_sample(tmp_path / "sample", children=2000, seed=1, period_end=PERIOD_END)
-    out = tmp_path / "out"
-    assert main(["scorecards", str(data), "--period-end", PERIOD_END, "--out", str(out), "--pdf",
-                 "--districts", "Northshire"]) == 0
-    target = REPO / "docs" / "img" / "authority_scorecard.png"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pdf.render_png(out / "2025-12_Scorecard_0_Northshire.pdf", target, dpi=110)
-    assert target.stat().st_size > 50_000
