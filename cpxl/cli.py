@@ -53,7 +53,8 @@ def _check_arguments(args, out_suffixes=(".csv", ".xlsx")) -> None:
         check_writable(out)
 
 
-def _print_problems(dataset, out=sys.stdout) -> None:
+def _print_problems(dataset, out=None) -> None:
+    out = out or sys.stdout          # looked up now, so a redirected stdout gets it too
     summary = dataset.summary()
     errors = sum(p.severity == "error" for p in dataset.problems)
     warnings = len(dataset.problems) - errors
