@@ -84,7 +84,8 @@ def test_the_documents_send_no_one_outside_the_repository():
     """The product carries its own contract: no document points at the developers' ../shared."""
     root = DOC.parents[1]
     docs = [root / "README.md", *sorted((root / "docs").rglob("*.md")),
-            *sorted((root / "cpxl").rglob("*.md"))]
+            *sorted((root / "cpxl").rglob("*.md")), *sorted((root / "cpxl").rglob("*.py"))]
     for path in docs:
         text = path.read_text(encoding="utf-8")
         assert "../shared" not in text and "shared/spec" not in text, path
+        assert not re.search(r"(?<!docs/)\bspec/(data|indicators)\.md", text), path

@@ -1,7 +1,7 @@
 """Tests of the synthetic Northshire sample (cpxl.sample), checked with plain pandas.
 
 They do not use the cpxl engine: they read the CSV files back and check the data contract
-(spec/data.md) and the model's headline properties directly.
+(docs/data.md) and the model's headline properties directly.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ CHILDREN = 300
 SEED = 7
 PERIOD_END = pd.Timestamp("2025-12-31")
 
-# the header rows of spec/data.md, written out here so that the test does not trust the module
+# the header rows of docs/data.md, written out here so that the test does not trust the module
 DATA_MD = {
     "header": "CHILD, SEX, DOB, ETHNIC, UPN, MOTHER, MC_DOB",
     "episodes": "CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER, DEC, REC, REASON_PLACE_CHANGE, "
