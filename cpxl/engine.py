@@ -21,7 +21,7 @@ from .geography import Geography
 
 # The open episode's columns the indicators read (a narrow copy is much cheaper at scale).
 LOOKED_AFTER_COLUMNS = ["cid", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "period_no",
-                        "period_start", "placement_no", "placement_start"]
+                        "period_start", "placement_no", "placement_start", "previous_placement_start"]
 # The episodes' columns the engine reads (periods of care, placements, geography, indicators): the
 # others (URN, PL_POST, PLACE_PROVIDER, ...) were copied along for nothing (~100 MB a million).
 EPISODE_COLUMNS = ["DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "HOME_POST", "_row"]
@@ -150,11 +150,14 @@ class Context:
     def looked_after(self) -> pd.DataFrame:
         """Children looked after on each D: one row per (p, cid) with their open episode.
 
-        Where bad data leaves two episodes open on one date, the later-starting one counts.
+        A child with two episodes open on one date (overlapping episodes, which validation
+        reports) is one child looked after; the episode that counts (its PLACE, its period of
+        care, its placement) is the later one in episode order (DECOM, DEC with blank last, file
+        order): the later-starting one.
         """
         e = self.episodes
         rows, p = self.open_on(e["DECOM"], e["DEC"])
-        # Episodes are sorted by child and start, so the last row of a (p, cid) started last.
+        # Episodes are in episode order, so the last row of a (p, cid) is the later one.
         key = e["cid"].to_numpy()[rows].astype(np.int64) * self.P + p
         keep = ~pd.Series(key).duplicated(keep="last").to_numpy()
         la = self.per_period(e, rows[keep], p[keep], LOOKED_AFTER_COLUMNS)

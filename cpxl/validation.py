@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 
 from . import codes
+from .care import episode_order, successors
+from .frames import days
+from .tables import TABLES
 
 
 @dataclass(frozen=True)
@@ -55,20 +58,58 @@ def episodes_dec_before_decom(t, _tables):
     return t["DEC"].notna() & (t["DEC"] < t["DECOM"])
 
 
-@rule("episodes", "DECOM", "the episode starts (DECOM {DECOM}) before the child's previous episode "
-      "ended", used_as="yes: on a date with two open episodes, the later one counts")
+# An episode is a duplicate only when it repeats a whole earlier row: the same CHILD, DECOM, DEC,
+# RNE, LS, CIN, PLACE, PLACE_PROVIDER, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST and URN (the
+# same episode in two years' extracts).  Two rows with the same CHILD and DECOM that differ are two
+# real episodes: on a move day an episode can start and end on D (zero-length) and the next one
+# start on D too.
+EPISODE_COLUMNS = TABLES["episodes"].columns
+
+
+def _repeats(t) -> pd.Series:
+    return t.duplicated([c for c in EPISODE_COLUMNS if c in t.columns], keep="first")
+
+
+def _in_episode_order(t) -> pd.DataFrame:
+    """The episodes that are not repeats, in episode order (CHILD, DECOM, DEC blank last, row)."""
+    t = t.loc[~_repeats(t)]
+    child, _ = pd.factorize(t["CHILD"])
+    return t.iloc[episode_order(child, t["DECOM"], t["DEC"])]
+
+
+@rule("episodes", "DECOM", "the episode starts (DECOM {DECOM}) before another episode of the "
+      "child has ended", used_as="yes: the child is counted once; on a date with two open "
+      "episodes, the later-starting one counts")
 def episodes_overlap(t, _tables):
-    order = t.sort_values(["CHILD", "DECOM"], kind="stable")
-    same = order["CHILD"].eq(order["CHILD"].shift())
-    prev_end = order["DEC"].shift()
-    overlap = same & (prev_end.isna() | (order["DECOM"] < prev_end))
-    return overlap.reindex(t.index, fill_value=False)
+    """Starts before the latest end of the child's earlier episodes (in episode order), or while
+    one of them is still open: a running maximum, not just the row before (which missed an
+    episode inside a long one once a shorter one had ended)."""
+    order = _in_episode_order(t)
+    child, _ = pd.factorize(order["CHILD"])
+    end = pd.Series(days(order["DEC"]))
+    latest_end_before = end.groupby(child).cummax().groupby(child).shift()
+    overlap = (days(order["DECOM"]) < latest_end_before.to_numpy()) & latest_end_before.notna().to_numpy()
+    return pd.Series(overlap, index=order.index).reindex(t.index, fill_value=False)
 
 
-@rule("episodes", "DECOM", "duplicate episode: the same CHILD and DECOM appear on an earlier row",
-      drops=True)
+@rule("episodes", "DECOM", "duplicate episode: every column (CHILD, DECOM, DEC, RNE, LS, CIN, PLACE, "
+      "PLACE_PROVIDER, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST, URN) repeats an earlier row "
+      "(the same episode in two extracts?); the repeat is not used", drops=True)
 def episodes_duplicate(t, _tables):
-    return t.duplicated(["CHILD", "DECOM"], keep="first")
+    return _repeats(t)
+
+
+@rule("episodes", "DECOM", "another episode of child {CHILD} also starts on {DECOM} and lasts "
+      "beyond it, with other values (not a repeat of the whole row); if both are the same episode "
+      "from two extracts, keep only the newer one", used_as="yes: both episodes are used")
+def episodes_same_start(t, _tables):
+    """Two episodes of a child that start on one day and both last beyond it (a zero-length
+    episode on a move day is normal and not reported)."""
+    order = _in_episode_order(t)
+    lasting = (order["DEC"].isna() | (order["DEC"] > order["DECOM"])).to_numpy()
+    order = order.loc[lasting]
+    again = order.duplicated(["CHILD", "DECOM"], keep="first")
+    return again.reindex(t.index, fill_value=False)
 
 
 @rule("episodes", "CHILD", "child {CHILD} has episodes but no row in the header table",
@@ -80,13 +121,17 @@ def episodes_child_not_in_header(t, tables):
     return ~t["CHILD"].isin(header["CHILD"])
 
 
-@rule("episodes", "REC", "REC is X1 but no episode starts on DEC {DEC}",
+@rule("episodes", "REC", "REC is X1 but no episode of the child starts on DEC {DEC} (or each one that "
+      "does already continues another X1 episode)",
       used_as="yes: the period of care ends on DEC")
 def episodes_x1_without_next(t, _tables):
-    nxt = t[["CHILD", "DECOM"]].drop_duplicates()
-    key = pd.MultiIndex.from_frame(nxt)
-    has_next = pd.MultiIndex.from_arrays([t["CHILD"], t["DEC"]]).isin(key)
-    return (t["REC"] == codes.REC_CONTINUES) & t["DEC"].notna() & ~has_next
+    """No episode of the child starts on DEC that another X1 episode has not continued into
+    already (the rule of cpxl.care.successors, on every episode, short breaks included)."""
+    order = _in_episode_order(t)
+    child, _ = pd.factorize(order["CHILD"])
+    succ = successors(child, order["DECOM"], order["DEC"], order["REC"].to_numpy())
+    alone = (order["REC"] == codes.REC_CONTINUES).to_numpy() & order["DEC"].notna().to_numpy() & (succ < 0)
+    return pd.Series(alone, index=order.index).reindex(t.index, fill_value=False)
 
 
 @rule("episodes", "REC", "DEC {DEC} is filled but REC is blank", used_as="yes: the period of care ends on DEC")

@@ -87,16 +87,26 @@ def repeat_cla_pct(c):
     return c.percent(s, pd.notna(earlier_end) & (earlier_end < s["start"].to_numpy()))
 
 
+PLACEMENT_RULES = """A placement begins with the first episode of a period of care and with
+           each later episode whose RNE is P or B (a change of carer); RNE L, T and U continue the
+           placement, so a child placed for adoption with their existing foster carers (RNE T or
+           U) has no new placement, also when a temporary episode (T0-T4) comes between the
+           foster and the adoptive episode; temporary episodes never begin a placement (the child
+           is still in the placement before it), and a period that opens with a temporary episode
+           begins its first placement with its first non-temporary episode, whatever its RNE. A
+           zero-length episode (DECOM = DEC, a move day) is a real episode: with RNE P or B it
+           begins a placement. A period of care chains each X1 episode to the child's
+           not-yet-used episode starting on its DEC, wherever that row sits (episodes are taken
+           in the order DECOM, DEC with blank last, file order)."""
+
+
 @indicator("stability_3plus_pct", "Children looked after with 3 or more placements in the year",
            unit="%", polarity="lower", tables=EPISODES, theme="Placements and stability",
-           lait="CLA with 3 or more placements during the year (%)", headline=True, definition="""
+           lait="CLA with 3 or more placements during the year (%)", headline=True, definition=f"""
            Of the children looked after on D, those with 3 or more placements in the year to D:
-           the placement current at the start of the year (open at the end of D minus 12 months)
-           counts as one, plus each placement beginning in the year. A placement begins with the
-           first episode of a period of care and with each later episode whose RNE is P or B;
-           RNE L, T and U continue the placement; temporary episodes (T0-T4) never begin one (a
-           period that opens with a temporary episode begins its first placement with its first
-           non-temporary episode, whatever its RNE).""")
+           the placement current at the start of the year (open at the end of D minus 12 months;
+           one, even when overlapping episodes leave two open) counts as one, plus each placement
+           beginning in the year, in any period of care. {PLACEMENT_RULES}""")
 def stability_3plus_pct(c):
     pl = c.placements
     rows, p = c.open_in_window(pl["start"], pl["end"])
@@ -113,19 +123,24 @@ def stability_3plus_pct(c):
 
 @indicator("stability_long_pct", "Long-term placement stability", unit="%", polarity="higher",
            tables=EPISODES, theme="Placements and stability", headline=True,
-           lait="CLA under 16 looked after 2.5+ years in same placement 2+ years (%)", definition="""
+           lait="CLA under 16 looked after 2.5+ years in same placement 2+ years (%)", definition=f"""
            Of children looked after on D, aged under 16 on D, whose current period of care began on
            or before D minus 30 months: those whose current placement began on or before D minus 24
-           months (D minus N calendar months, clamped to the month's end: 2021-02-28 minus 30
-           months is 2018-08-28). A move to placed-for-adoption with the same carers (RNE T or U)
-           is no new placement; a temporary episode continues the placement before it; a period
-           that opens with a temporary episode begins its first placement with its first
-           non-temporary episode, whatever its RNE.""")
+           months, or who are placed for adoption (PLACE A3-A6 on D) and whose placement before the
+           adoptive one, in the same period of care, began on or before D minus 24 months (the
+           DfE: "their adoptive placement together with their previous placement last for at least
+           2 years"). D minus N calendar months is clamped to the month's end (2021-02-28 minus 30
+           months is 2018-08-28). The adoptive placement is the current placement: when the child
+           was placed for adoption with their foster carers (RNE T or U) it is the foster
+           placement continued, and the placement before it is the one before the foster
+           placement. {PLACEMENT_RULES}""")
 def stability_long_pct(c):
     la = c.looked_after
-    D = la["D"]
-    cohort = la.loc[(la["age"] < 16) & (la["period_start"] <= minus_months(D, 30))]
-    return c.percent(cohort, cohort["placement_start"] <= minus_months(cohort["D"], 24))
+    cohort = la.loc[(la["age"] < 16) & (la["period_start"] <= minus_months(la["D"], 30))]
+    cutoff = minus_months(cohort["D"], 24)
+    stable = cohort["placement_start"] <= cutoff
+    adoptive = cohort["PLACE"].isin(codes.PLACE_ADOPTION) & (cohort["previous_placement_start"] <= cutoff)
+    return c.percent(cohort, stable | adoptive)
 
 
 def _placed(unit_codes):
