@@ -255,8 +255,23 @@ def _finish(ctx: Context, ind: Indicator, sums: dict[str, np.ndarray], populatio
     return out_num, out_den, value, note
 
 
-def compute(dataset, period_end, months: int = 13, indicators: list[str] | None = None) -> pd.DataFrame:
-    """The long indicator table (data.md section 5) for ``months`` period ends up to ``period_end``."""
+def compute(dataset, period_end, months: int = 13, indicators: list[str] | None = None, *,
+            allow_beyond_data: bool | None = None) -> pd.DataFrame:
+    """The long indicator table (data.md section 5) for ``months`` period ends up to ``period_end``.
+
+    ``allow_beyond_data`` checks ``period_end`` against the dates the data covers
+    (:func:`cpxl.coverage.check_period_end`): with ``False`` a period end after the end of the
+    month of the data's last event, or before its first episode, raises
+    :class:`~cpxl.errors.CpxlError`; with ``True`` a period end past the data is computed anyway
+    and every row's note says so (before the first episode is still refused); ``None`` (the
+    default, for callers that have checked already or build test data by hand) does not check.
+    The command line always checks.  Only ``period_end`` is checked: the earlier months of a
+    trend may begin before the first episode, where nobody looked after is the truth.
+    """
+    from .coverage import check_period_end
+
+    beyond = None if allow_beyond_data is None else check_period_end(dataset, period_end,
+                                                                       allow_beyond_data)
     _load_all()
     ctx = Context(dataset, period_ends(period_end, months))
     geo = ctx.geography
@@ -293,4 +308,7 @@ def compute(dataset, period_end, months: int = 13, indicators: list[str] | None 
         "value": np.concatenate([x[3].ravel() for x in parts]) if parts else [],
         "note": np.concatenate([x[4].ravel() for x in parts]) if parts else [],
     })
+    if beyond:
+        note = frame["note"].astype(object)
+        frame["note"] = np.where(note == "", beyond, note + "; " + beyond)
     return frame[OUTPUT_COLUMNS]
