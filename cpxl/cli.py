@@ -2,7 +2,7 @@
 
     cpxl sample OUT [--children N] [--seed S]
     cpxl validate DATA [--out report.csv|.xlsx] [--config FILE]
-    cpxl indicators DATA --period-end YYYY-MM-DD [--months N] [--config FILE] --out FILE
+    cpxl indicators DATA --period-end YYYY-MM-DD [--months N] [--config FILE] [--allow-beyond-data] --out FILE
     cpxl list
     cpxl scorecards DATA --period-end YYYY-MM-DD --out DIR [...]
     cpxl update-workbook BOOK --sheet NAME --data DATA --period-end YYYY-MM-DD [--force]
