@@ -35,8 +35,12 @@ from .frames import _CHILD_SHIFT, days
 
 def episode_order(cid, decom, dec) -> np.ndarray:
     """The positions of episodes sorted by (child, DECOM, DEC with blank last, given order)."""
-    # days() gives a blank DEC a day number beyond every real one: blank sorts last.
-    return np.lexsort((np.arange(len(cid)), days(dec), days(decom), np.asarray(cid)))
+    # One int64 key (child, then the two day numbers in 18 bits each; a blank DEC gets the
+    # largest, so sorts last) and a stable sort for the given order: a third of a 4-key lexsort.
+    top = _CHILD_SHIFT - 1
+    key = (np.asarray(cid, dtype=np.int64) << 36) | (np.minimum(days(decom), top) << 18) \
+        | np.minimum(days(dec), top)
+    return np.argsort(key, kind="stable")
 
 
 def successors(cid, decom, dec, rec) -> np.ndarray:
