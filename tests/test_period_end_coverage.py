@@ -70,19 +70,19 @@ def test_trend_may_begin_before_the_first_episode(data_folder):
 
 def test_indicators_command_refuses_a_period_end_past_the_data(data_folder, tmp_path):
     target = tmp_path / "ind.csv"
-    rc, out, err = cli("indicators", data_folder, "--period-end", "2030-12-31", "--out", target)
+    rc, _out, err = cli("indicators", data_folder, "--period-end", "2030-12-31", "--out", target)
     assert rc == 2
     assert err.startswith("cpxl: period end 2030-12-31 is after the data")
     assert "2020-11-30" in err and "--allow-beyond-data" in err and "Traceback" not in err
     assert not target.exists()
-    rc, out, err = cli("indicators", data_folder, "--period-end", "2019-01-31", "--out", target)
+    rc, _out, err = cli("indicators", data_folder, "--period-end", "2019-01-31", "--out", target)
     assert rc == 2 and "before the data's first episode (2019-03-01)" in err
     assert not target.exists()
 
 
 def test_indicators_command_allowed_past_the_data(data_folder, tmp_path):
     target = tmp_path / "ind.csv"
-    rc, out, err = cli("indicators", data_folder, "--period-end", "2030-12-31", "--months", "2",
+    rc, _out, err = cli("indicators", data_folder, "--period-end", "2030-12-31", "--months", "2",
                        "--allow-beyond-data", "--out", target)
     assert rc == 0, err
     warning = [line for line in err.splitlines() if line.startswith("cpxl: warning:")]
@@ -98,11 +98,11 @@ def test_update_workbook_refuses_and_allows(data_folder, tmp_path):
     wb.active.title = "front"
     wb.save(book)
     before = book.read_bytes()
-    rc, out, err = cli("update-workbook", book, "--sheet", "indicators", "--data", data_folder,
+    rc, _out, err = cli("update-workbook", book, "--sheet", "indicators", "--data", data_folder,
                        "--period-end", "2021-06-30", "--months", "1")
     assert rc == 2 and "is after the data" in err
     assert book.read_bytes() == before                  # untouched
-    rc, out, err = cli("update-workbook", book, "--sheet", "indicators", "--data", data_folder,
+    rc, _out, err = cli("update-workbook", book, "--sheet", "indicators", "--data", data_folder,
                        "--period-end", "2021-06-30", "--months", "1", "--allow-beyond-data")
     assert rc == 0, err
     assert "cpxl: warning:" in err
@@ -114,6 +114,6 @@ def test_update_workbook_refuses_and_allows(data_folder, tmp_path):
 
 def test_scorecards_command_refuses_before_writing(data_folder, tmp_path):
     out_dir = tmp_path / "cards"
-    rc, out, err = cli("scorecards", data_folder, "--period-end", "2021-01-31", "--out", out_dir)
+    rc, _out, err = cli("scorecards", data_folder, "--period-end", "2021-01-31", "--out", out_dir)
     assert rc == 2 and "is after the data" in err and "--allow-beyond-data" in err
     assert not out_dir.exists() or not any(out_dir.iterdir())

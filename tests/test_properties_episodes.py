@@ -31,8 +31,8 @@ from cpxl.sample import generate_tables
 
 PERIOD_END = "2025-12-31"
 MONTHS = 13
-SETTINGS = dict(deadline=None, derandomize=True, database=None, print_blob=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = {"deadline": None, "derandomize": True, "database": None, "print_blob": True,
+            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 KEYS = ["indicator", "period_end", "level", "geography"]
 
 
