@@ -260,3 +260,51 @@ def test_zero_length_moves_change_nothing_else(tmp_path):
     assert tuple(nd(out, "stability_3plus_pct")) == (0, 2)
     assert pick(out, "cla_ceased_12m")["value"] == 0
     assert not blank(pick(out, "cla_count")["value"])
+
+
+# --- the chain rule against a plain loop ----------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st   # noqa: E402
+import numpy as np                                         # noqa: E402
+import pandas as pd                                        # noqa: E402
+
+from cpxl.care import episode_order, successors            # noqa: E402
+
+
+@st.composite
+def _tangles(draw):
+    """Episodes of 1-3 children on a handful of days: many starting or ending on one day, some
+    zero-length, some open, X1 or not: the shapes where "the next row" and "the successor" part."""
+    rows = []
+    for child in range(draw(st.integers(1, 3))):
+        for _ in range(draw(st.integers(1, 7))):
+            start = draw(st.integers(0, 5))
+            end = None if draw(st.integers(0, 4)) == 0 else start + draw(st.integers(0, 3))
+            rec = "" if end is None else draw(st.sampled_from(["X1", "X1", "E8"]))
+            rows.append((child, start, end, rec))
+    return rows
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(_tangles())
+def test_successors_match_a_plain_loop(rows):
+    # The loop: episodes in the order (DECOM, DEC with blank last, row); each X1 episode, in that
+    # order, takes the first episode after it, not yet taken, that starts on its DEC.
+    base = pd.Timestamp("2020-01-01")
+    cid = np.array([r[0] for r in rows])
+    decom = pd.Series([base + pd.Timedelta(days=r[1]) for r in rows])
+    dec = pd.Series([pd.NaT if r[2] is None else base + pd.Timedelta(days=r[2]) for r in rows])
+    rec = np.array([r[3] for r in rows], dtype=object)
+    order = episode_order(cid, decom, dec)
+    cid, decom, dec, rec = cid[order], decom.iloc[order].reset_index(drop=True), \
+        dec.iloc[order].reset_index(drop=True), rec[order]
+    want = [-1] * len(rows)
+    taken = [False] * len(rows)
+    for i in range(len(rows)):
+        if rec[i] != "X1" or pd.isna(dec[i]):
+            continue
+        for j in range(i + 1, len(rows)):
+            if cid[j] == cid[i] and not taken[j] and decom[j] == dec[i]:
+                taken[j], want[i] = True, j
+                break
+    assert successors(cid, decom, dec, rec).tolist() == want
