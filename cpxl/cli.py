@@ -2,7 +2,7 @@
 
     cpxl sample OUT [--children N] [--seed S]
     cpxl validate DATA [--out report.csv|.xlsx] [--config FILE]
-    cpxl indicators DATA --period-end YYYY-MM-DD [--months N] [--config FILE] --out FILE
+    cpxl indicators DATA --period-end YYYY-MM-DD [--months N] [--config FILE] [--allow-beyond-data] --out FILE
     cpxl list
     cpxl scorecards DATA --period-end YYYY-MM-DD --out DIR [...]
     cpxl update-workbook BOOK --sheet NAME --data DATA --period-end YYYY-MM-DD [--force]
@@ -53,6 +53,15 @@ def _check_arguments(args, out_suffixes=(".csv", ".xlsx")) -> None:
         check_writable(out)
 
 
+def _beyond_data(dataset, args) -> bool:
+    """Refuse a period end outside the data (or warn, with --allow-beyond-data): before any work."""
+    from .coverage import check_for_command
+
+    allow = bool(getattr(args, "allow_beyond_data", False))
+    check_for_command(dataset, args.period_end, allow)
+    return allow
+
+
 def _print_problems(dataset, out=None) -> None:
     out = out or sys.stdout          # looked up now, so a redirected stdout gets it too
     summary = dataset.summary()
@@ -94,8 +103,9 @@ def cmd_indicators(args) -> int:
 
     _check_arguments(args)
     dataset = _load(args)
+    allow = _beyond_data(dataset, args)
     started = time.perf_counter()
-    table = compute(dataset, args.period_end, months=args.months)
+    table = compute(dataset, args.period_end, months=args.months, allow_beyond_data=allow)
     write_table(table, args.out)
     n_ind = table["indicator"].nunique()
     na = table.loc[table["note"].str.startswith("not available"), "indicator"].nunique()
@@ -195,6 +205,12 @@ def cmd_template(args) -> int:
 TEMPLATE_NAME = "cpxl_template.xlsx"
 
 
+def beyond_data_arg(sp) -> None:
+    sp.add_argument("--allow-beyond-data", action="store_true",
+                    help="compute a period end after the end of the month of the data's last "
+                         "event anyway (refused otherwise); every row's note says so")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -209,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--config", help="cpxl.toml (default: the one beside the data, if any)")
         if period:
             sp.add_argument("--period-end", required=True, help="the last period end, YYYY-MM-DD")
+            beyond_data_arg(sp)
 
     sp = sub.add_parser("validate", help="check the data; with --out, write the validation report")
     data_args(sp, period=False)
@@ -254,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--data", required=True, help="a folder of CSV extracts or a workbook")
     sp.add_argument("--config")
     sp.add_argument("--period-end", required=True)
+    beyond_data_arg(sp)
     sp.add_argument("--months", type=int, default=13)
     sp.add_argument("--force", action="store_true",
                     help="update even though openpyxl will drop the workbook's charts, images or pivots")

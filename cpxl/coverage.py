@@ -93,3 +93,19 @@ def check_period_end(dataset, period_end, allow_beyond_data: bool = False) -> st
                         f"the latest period end it can answer for is {latest.isoformat()} "
                         f"(use --allow-beyond-data to compute it anyway)")
     return None
+
+
+def check_for_command(dataset, period_end, allow_beyond_data: bool = False, stream=None) -> str | None:
+    """:func:`check_period_end` for a command: a period end past the data, when allowed, also
+    gets a warning line on ``stream`` (stderr), since a note in a table is easily missed."""
+    note = check_period_end(dataset, period_end, allow_beyond_data)
+    if note:
+        import sys
+
+        cov = data_coverage(dataset)
+        print(f"cpxl: warning: period end {pd.Timestamp(period_end).date().isoformat()} is after "
+              f"the data: {cov.describe()}, so the latest period end it can answer for is "
+              f"{cov.latest_period_end.isoformat()}. Computed anyway (--allow-beyond-data): "
+              f"children still in care at the end of the data count as in care, with no visits, "
+              f"reviews or leavers recorded since; every row's note says so.", file=stream or sys.stderr)
+    return note

@@ -21,7 +21,7 @@ from .geography import Geography
 
 # The open episode's columns the indicators read (a narrow copy is much cheaper at scale).
 LOOKED_AFTER_COLUMNS = ["cid", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "period_no",
-                        "period_start", "placement_no", "placement_start"]
+                        "period_start", "placement_no", "placement_start", "previous_placement_start"]
 # The episodes' columns the engine reads (periods of care, placements, geography, indicators): the
 # others (URN, PL_POST, PLACE_PROVIDER, ...) were copied along for nothing (~100 MB a million).
 EPISODE_COLUMNS = ["DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "HOME_POST", "_row"]
@@ -150,11 +150,14 @@ class Context:
     def looked_after(self) -> pd.DataFrame:
         """Children looked after on each D: one row per (p, cid) with their open episode.
 
-        Where bad data leaves two episodes open on one date, the later-starting one counts.
+        A child with two episodes open on one date (overlapping episodes, which validation
+        reports) is one child looked after; the episode that counts (its PLACE, its period of
+        care, its placement) is the later one in episode order (DECOM, DEC with blank last, file
+        order): the later-starting one.
         """
         e = self.episodes
         rows, p = self.open_on(e["DECOM"], e["DEC"])
-        # Episodes are sorted by child and start, so the last row of a (p, cid) started last.
+        # Episodes are in episode order, so the last row of a (p, cid) is the later one.
         key = e["cid"].to_numpy()[rows].astype(np.int64) * self.P + p
         keep = ~pd.Series(key).duplicated(keep="last").to_numpy()
         la = self.per_period(e, rows[keep], p[keep], LOOKED_AFTER_COLUMNS)
@@ -252,8 +255,23 @@ def _finish(ctx: Context, ind: Indicator, sums: dict[str, np.ndarray], populatio
     return out_num, out_den, value, note
 
 
-def compute(dataset, period_end, months: int = 13, indicators: list[str] | None = None) -> pd.DataFrame:
-    """The long indicator table (data.md section 5) for ``months`` period ends up to ``period_end``."""
+def compute(dataset, period_end, months: int = 13, indicators: list[str] | None = None, *,
+            allow_beyond_data: bool | None = None) -> pd.DataFrame:
+    """The long indicator table (data.md section 5) for ``months`` period ends up to ``period_end``.
+
+    ``allow_beyond_data`` checks ``period_end`` against the dates the data covers
+    (:func:`cpxl.coverage.check_period_end`): with ``False`` a period end after the end of the
+    month of the data's last event, or before its first episode, raises
+    :class:`~cpxl.errors.CpxlError`; with ``True`` a period end past the data is computed anyway
+    and every row's note says so (before the first episode is still refused); ``None`` (the
+    default, for callers that have checked already or build test data by hand) does not check.
+    The command line always checks.  Only ``period_end`` is checked: the earlier months of a
+    trend may begin before the first episode, where nobody looked after is the truth.
+    """
+    from .coverage import check_period_end
+
+    beyond = None if allow_beyond_data is None else check_period_end(dataset, period_end,
+                                                                       allow_beyond_data)
     _load_all()
     ctx = Context(dataset, period_ends(period_end, months))
     geo = ctx.geography
@@ -290,4 +308,7 @@ def compute(dataset, period_end, months: int = 13, indicators: list[str] | None 
         "value": np.concatenate([x[3].ravel() for x in parts]) if parts else [],
         "note": np.concatenate([x[4].ravel() for x in parts]) if parts else [],
     })
+    if beyond:
+        note = frame["note"].astype(object)
+        frame["note"] = np.where(note == "", beyond, note + "; " + beyond)
     return frame[OUTPUT_COLUMNS]

@@ -8,6 +8,7 @@ care, and the report says so.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Callable
 
@@ -15,6 +16,9 @@ import numpy as np
 import pandas as pd
 
 from . import codes
+from .care import episode_order, successors
+from .frames import days
+from .tables import TABLES
 
 
 @dataclass(frozen=True)
@@ -55,20 +59,93 @@ def episodes_dec_before_decom(t, _tables):
     return t["DEC"].notna() & (t["DEC"] < t["DECOM"])
 
 
-@rule("episodes", "DECOM", "the episode starts (DECOM {DECOM}) before the child's previous episode "
-      "ended", used_as="yes: on a date with two open episodes, the later one counts")
+# An episode is a duplicate only when it repeats a whole earlier row: the same CHILD, DECOM, DEC,
+# RNE, LS, CIN, PLACE, PLACE_PROVIDER, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST and URN (the
+# same episode in two years' extracts).  Two rows with the same CHILD and DECOM that differ are two
+# real episodes: on a move day an episode can start and end on D (zero-length) and the next one
+# start on D too.
+EPISODE_COLUMNS = TABLES["episodes"].columns
+
+
+def _repeats(t) -> pd.Series:
+    # Only rows sharing CHILD and DECOM with another can repeat one: the whole-row comparison
+    # (13 text columns) runs on those few, not on every row (2 s a million).
+    maybe = t.duplicated(["CHILD", "DECOM"], keep=False)
+    out = pd.Series(False, index=t.index)
+    if maybe.any():
+        cols = [c for c in EPISODE_COLUMNS if c in t.columns]
+        out[maybe] = t.loc[maybe].duplicated(cols, keep="first")
+    return out
+
+
+_ORDER_MEMO: list = [None, None]      # (weak reference to the table, its arrays)
+
+
+def _in_episode_order(t):
+    """(index, child, DECOM, DEC, REC) of the episodes that are not repeats, in episode order
+    (CHILD, DECOM, DEC blank last, row): plain arrays, not a reordered copy of the table.
+
+    Three rules ask for the same table one after another: it is worked out once (hashing a
+    million CHILD ids takes a third of a second each time).
+    """
+    ref, value = _ORDER_MEMO
+    if ref is not None and ref() is t and value[0] == len(t):
+        return value[1]
+    value = _episode_arrays(t)
+    _ORDER_MEMO[:] = [weakref.ref(t), (len(t), value)]
+    return value
+
+
+def _episode_arrays(t):
+    keep = ~_repeats(t).to_numpy()
+    child, _ = pd.factorize(t["CHILD"].to_numpy()[keep])
+    decom, dec = t["DECOM"].to_numpy()[keep], t["DEC"].to_numpy()[keep]
+    order = episode_order(child, decom, dec)
+    return (t.index.to_numpy()[keep][order], child[order], decom[order], dec[order],
+            t["REC"].to_numpy()[keep][order])
+
+
+def _mask(t, index, flags) -> pd.Series:
+    out = pd.Series(False, index=t.index)
+    out[index[flags]] = True
+    return out
+
+
+@rule("episodes", "DECOM", "the episode starts (DECOM {DECOM}) before another episode of the "
+      "child has ended", used_as="yes: the child is counted once; on a date with two open "
+      "episodes, the later-starting one counts")
 def episodes_overlap(t, _tables):
-    order = t.sort_values(["CHILD", "DECOM"], kind="stable")
-    same = order["CHILD"].eq(order["CHILD"].shift())
-    prev_end = order["DEC"].shift()
-    overlap = same & (prev_end.isna() | (order["DECOM"] < prev_end))
-    return overlap.reindex(t.index, fill_value=False)
+    """Starts before the latest end of the child's earlier episodes (in episode order), or while
+    one of them is still open: a running maximum, not just the row before (which missed an
+    episode inside a long one once a shorter one had ended)."""
+    index, child, decom, dec, _rec = _in_episode_order(t)
+    end = pd.Series(days(dec))
+    latest_end_before = end.groupby(child).cummax().groupby(child).shift().to_numpy()
+    overlap = ~np.isnan(latest_end_before) & (days(decom) < latest_end_before)
+    return _mask(t, index, overlap)
 
 
-@rule("episodes", "DECOM", "duplicate episode: the same CHILD and DECOM appear on an earlier row",
-      drops=True)
+@rule("episodes", "DECOM", "duplicate episode: every column (CHILD, DECOM, DEC, RNE, LS, CIN, PLACE, "
+      "PLACE_PROVIDER, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST, URN) repeats an earlier row "
+      "(the same episode in two extracts?); the repeat is not used", drops=True)
 def episodes_duplicate(t, _tables):
-    return t.duplicated(["CHILD", "DECOM"], keep="first")
+    return _repeats(t)
+
+
+@rule("episodes", "DECOM", "another episode of child {CHILD} also starts on {DECOM} and lasts "
+      "beyond it, with other values (not a repeat of the whole row); if both are the same episode "
+      "from two extracts, keep only the newer one", used_as="yes: both episodes are used")
+def episodes_same_start(t, _tables):
+    """Two episodes of a child that start on one day and both last beyond it (a zero-length
+    episode on a move day is normal and not reported)."""
+    index, child, decom, dec, _rec = _in_episode_order(t)
+    lasting = pd.isna(dec) | (dec > decom)
+    same = np.zeros(len(index), dtype=bool)
+    c, d = child[lasting], days(decom[lasting])
+    again = np.zeros(len(c), dtype=bool)
+    again[1:] = (c[1:] == c[:-1]) & (d[1:] == d[:-1])        # in order: same child, same start
+    same[np.flatnonzero(lasting)] = again
+    return _mask(t, index, same)
 
 
 @rule("episodes", "CHILD", "child {CHILD} has episodes but no row in the header table",
@@ -80,13 +157,16 @@ def episodes_child_not_in_header(t, tables):
     return ~t["CHILD"].isin(header["CHILD"])
 
 
-@rule("episodes", "REC", "REC is X1 but no episode starts on DEC {DEC}",
+@rule("episodes", "REC", "REC is X1 but no episode of the child starts on DEC {DEC} (or each one that "
+      "does already continues another X1 episode)",
       used_as="yes: the period of care ends on DEC")
 def episodes_x1_without_next(t, _tables):
-    nxt = t[["CHILD", "DECOM"]].drop_duplicates()
-    key = pd.MultiIndex.from_frame(nxt)
-    has_next = pd.MultiIndex.from_arrays([t["CHILD"], t["DEC"]]).isin(key)
-    return (t["REC"] == codes.REC_CONTINUES) & t["DEC"].notna() & ~has_next
+    """No episode of the child starts on DEC that another X1 episode has not continued into
+    already (the rule of cpxl.care.successors, on every episode, short breaks included)."""
+    index, child, decom, dec, rec = _in_episode_order(t)
+    succ = successors(child, decom, dec, rec)
+    alone = (rec == codes.REC_CONTINUES) & ~pd.isna(dec) & (succ < 0)
+    return _mask(t, index, alone)
 
 
 @rule("episodes", "REC", "DEC {DEC} is filled but REC is blank", used_as="yes: the period of care ends on DEC")
@@ -180,6 +260,7 @@ def run_rules(tables: dict[str, pd.DataFrame], table: str) -> list[tuple[Rule, p
         mask = r.check(t, tables)
         if mask.any():
             found.append((r, mask))
+    _ORDER_MEMO[:] = [None, None]
     return found
 
 

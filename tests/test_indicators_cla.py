@@ -802,15 +802,15 @@ def _reference(kids, d):
                 periods.append(cur)
         placements = []           # [start, end]
         for p in periods:
-            current = None
+            current = previous = None
             for r in p:
                 temp = r["place"] == "T1"
                 if not temp and (current is None or r["rne"] in "PB"):
-                    current = [r["start"], r["end"]]
+                    previous, current = current, [r["start"], r["end"]]
                     placements.append(current)
                 elif current is not None:
                     current[1] = r["end"]
-                r["placement"] = current
+                r["placement"], r["previous"] = current, previous
                 r["period_start"] = p[0]["start"]
         open_now = [r for r in rows if r["start"] <= D and (r["end"] is None or r["end"] > D)]
         starts = [p[0]["start"] for p in periods]
@@ -833,7 +833,10 @@ def _reference(kids, d):
             age = pd.Timestamp(d).year - born - (1 if (pd.Timestamp(d).month, pd.Timestamp(d).day) < (1, 1) else 0)
             if age < 16 and r["period_start"] <= m30:
                 res["slong"][1] += 1
-                res["slong"][0] += r["placement"] is not None and r["placement"][0] <= m24
+                # placed for adoption: the placement before the adoptive one (same period) too
+                res["slong"][0] += ((r["placement"] is not None and r["placement"][0] <= m24)
+                                    or (r["place"] == "A3" and r["previous"] is not None
+                                        and r["previous"][0] <= m24))
     return res
 
 

@@ -11,6 +11,19 @@ from ..frames import _CHILD_SHIFT, days, expand_ranges
 
 EPISODES = ("header", "episodes")
 
+# The readings of the Conventions that real extracts need, carried into each definition.
+PERIOD_RULES = """A period of care is a chain of a child's episodes: each episode ending
+           with REC X1 continues into the child's not-yet-used episode that starts on its DEC,
+           wherever that row sits (the episodes taken in the order DECOM, DEC with blank last,
+           file order, so an episode starting and ending on a move day comes between the one
+           ending and the one starting that day); only when there is none does the period end on
+           that DEC. Every other episode begins a period of care, also one that overlaps another
+           episode of the child (validation reports the overlap). Only a row repeating a whole
+           episode (every column) is a duplicate and left out; V3/V4 short breaks are left out."""
+OPEN_RULES = """A child with two episodes open on D (overlapping episodes) is one child; the
+           later-starting of them (the later in the order DECOM, DEC with blank last, file order)
+           gives the open episode, the current period of care and the current placement."""
+
 
 def _started(c) -> pd.DataFrame:
     """(p, cid, first_start, first_cin) for children with a period of care starting in W."""
@@ -42,7 +55,8 @@ def _make_ceased(c) -> pd.DataFrame:
            theme="Demand", lait="CLA (number)", headline=True, definition="""
            Children looked after on D: a child with an episode open on D (DECOM on or before D and
            DEC blank or after D) that is not V3/V4 (short breaks). A child who leaves on D is not
-           looked after at the end of D.""")
+           looked after at the end of D; an episode starting and ending on one day is open on no
+           D. A child with two episodes open on D (overlapping episodes) counts once.""")
 def cla_count(c):
     return c.count(c.looked_after)
 
@@ -62,24 +76,24 @@ def cla_rate_10k(c):
 
 @indicator("cla_started_12m", "Children starting to be looked after in the year", unit="count",
            polarity="neither", tables=EPISODES, theme="Demand", lait="CLA starting (number)",
-           definition="""Distinct children with a period of care starting in the year to D (after
-           D minus 12 months, up to and including D).""")
+           definition=f"""Distinct children with a period of care starting in the year to D (after
+           D minus 12 months, up to and including D). {PERIOD_RULES}""")
 def cla_started_12m(c):
     return c.count(_started(c))
 
 
 @indicator("cla_ceased_12m", "Children ceasing to be looked after in the year", unit="count",
            polarity="neither", tables=EPISODES, theme="Demand", lait="CLA ceasing (number)",
-           definition="""Distinct children with a period of care ending (the DEC of its last episode)
-           in the year to D.""")
+           definition=f"""Distinct children with a period of care ending (the DEC of its last episode)
+           in the year to D. {PERIOD_RULES}""")
 def cla_ceased_12m(c):
     return c.count(_ceased(c))
 
 
 @indicator("repeat_cla_pct", "Children starting care who had been looked after before", unit="%",
-           polarity="lower", tables=EPISODES, theme="Demand", definition="""
+           polarity="lower", tables=EPISODES, theme="Demand", definition=f"""
            Of the children counted in cla_started_12m, those who had an earlier period of care that
-           ended (strictly) before their first start in the year to D.""")
+           ended (strictly) before their first start in the year to D. {PERIOD_RULES}""")
 def repeat_cla_pct(c):
     s = _started(c)
     first_end = c.care_periods.groupby("cid")["end"].min()
@@ -87,16 +101,26 @@ def repeat_cla_pct(c):
     return c.percent(s, pd.notna(earlier_end) & (earlier_end < s["start"].to_numpy()))
 
 
+PLACEMENT_RULES = """A placement begins with the first episode of a period of care and with
+           each later episode whose RNE is P or B (a change of carer); RNE L, T and U continue the
+           placement, so a child placed for adoption with their existing foster carers (RNE T or
+           U) has no new placement, also when a temporary episode (T0-T4) comes between the
+           foster and the adoptive episode; temporary episodes never begin a placement (the child
+           is still in the placement before it), and a period that opens with a temporary episode
+           begins its first placement with its first non-temporary episode, whatever its RNE. A
+           zero-length episode (DECOM = DEC, a move day) is a real episode: with RNE P or B it
+           begins a placement. A period of care chains each X1 episode to the child's
+           not-yet-used episode starting on its DEC, wherever that row sits (episodes are taken
+           in the order DECOM, DEC with blank last, file order)."""
+
+
 @indicator("stability_3plus_pct", "Children looked after with 3 or more placements in the year",
            unit="%", polarity="lower", tables=EPISODES, theme="Placements and stability",
-           lait="CLA with 3 or more placements during the year (%)", headline=True, definition="""
+           lait="CLA with 3 or more placements during the year (%)", headline=True, definition=f"""
            Of the children looked after on D, those with 3 or more placements in the year to D:
-           the placement current at the start of the year (open at the end of D minus 12 months)
-           counts as one, plus each placement beginning in the year. A placement begins with the
-           first episode of a period of care and with each later episode whose RNE is P or B;
-           RNE L, T and U continue the placement; temporary episodes (T0-T4) never begin one (a
-           period that opens with a temporary episode begins its first placement with its first
-           non-temporary episode, whatever its RNE).""")
+           the placement current at the start of the year (open at the end of D minus 12 months;
+           one, even when overlapping episodes leave two open) counts as one, plus each placement
+           beginning in the year, in any period of care. {PLACEMENT_RULES} {OPEN_RULES}""")
 def stability_3plus_pct(c):
     pl = c.placements
     rows, p = c.open_in_window(pl["start"], pl["end"])
@@ -113,19 +137,24 @@ def stability_3plus_pct(c):
 
 @indicator("stability_long_pct", "Long-term placement stability", unit="%", polarity="higher",
            tables=EPISODES, theme="Placements and stability", headline=True,
-           lait="CLA under 16 looked after 2.5+ years in same placement 2+ years (%)", definition="""
+           lait="CLA under 16 looked after 2.5+ years in same placement 2+ years (%)", definition=f"""
            Of children looked after on D, aged under 16 on D, whose current period of care began on
            or before D minus 30 months: those whose current placement began on or before D minus 24
-           months (D minus N calendar months, clamped to the month's end: 2021-02-28 minus 30
-           months is 2018-08-28). A move to placed-for-adoption with the same carers (RNE T or U)
-           is no new placement; a temporary episode continues the placement before it; a period
-           that opens with a temporary episode begins its first placement with its first
-           non-temporary episode, whatever its RNE.""")
+           months, or who are placed for adoption (PLACE A3-A6 on D) and whose placement before the
+           adoptive one, in the same period of care, began on or before D minus 24 months (the
+           DfE: "their adoptive placement together with their previous placement last for at least
+           2 years"). D minus N calendar months is clamped to the month's end (2021-02-28 minus 30
+           months is 2018-08-28). The adoptive placement is the current placement: when the child
+           was placed for adoption with their foster carers (RNE T or U) it is the foster
+           placement continued, and the placement before it is the one before the foster
+           placement. {PLACEMENT_RULES} {OPEN_RULES}""")
 def stability_long_pct(c):
     la = c.looked_after
-    D = la["D"]
-    cohort = la.loc[(la["age"] < 16) & (la["period_start"] <= minus_months(D, 30))]
-    return c.percent(cohort, cohort["placement_start"] <= minus_months(cohort["D"], 24))
+    cohort = la.loc[(la["age"] < 16) & (la["period_start"] <= minus_months(la["D"], 30))]
+    cutoff = minus_months(cohort["D"], 24)
+    stable = cohort["placement_start"] <= cutoff
+    adoptive = cohort["PLACE"].isin(codes.PLACE_ADOPTION) & (cohort["previous_placement_start"] <= cutoff)
+    return c.percent(cohort, stable | adoptive)
 
 
 def _placed(unit_codes):
@@ -150,7 +179,7 @@ for _id, _title, _codes, _pol, _lait in [
     indicator(_id, _title, unit="%", polarity=_pol, tables=EPISODES, theme="Placements and stability",
               lait=_lait, headline=_id == "placed_foster_pct",
               definition=f"Of children looked after on D, those whose open episode has PLACE "
-                         f"{', '.join(sorted(_codes))}.")(_placed(_codes))
+                         f"{', '.join(sorted(_codes))}. {OPEN_RULES}")(_placed(_codes))
 
 
 @indicator("uasc_count", "Unaccompanied asylum-seeking children looked after", unit="count",
@@ -171,7 +200,7 @@ def _uasc_on_d(c) -> pd.DataFrame:
 
 
 @indicator("reviews_in_time_pct", "Reviews held in time", unit="%", polarity="higher",
-           tables=EPISODES + ("reviews",), theme="Visits and reviews", headline=True, definition="""
+           tables=EPISODES + ("reviews",), theme="Visits and reviews", headline=True, definition=f"""
            Of children looked after on D whose current period of care began more than 20 working
            days before D (the 20th working day after the start is before D): those with no review
            late in the year to D. Reviews (of the current period of care, dated from its start up
@@ -180,7 +209,7 @@ def _uasc_on_d(c) -> pd.DataFrame:
            each interval running from the date the previous review was held. A review is late when
            held after its due date; it counts when held in the year to D. A review overdue on D
            (its due date before D and not yet held) counts as late. Statutory basis: Care
-           Planning, Placement and Case Review (England) Regulations 2010, reg. 33.""")
+           Planning, Placement and Case Review (England) Regulations 2010, reg. 33. {OPEN_RULES}""")
 def reviews_in_time_pct(c):
     la = c.looked_after[["p", "cid", "D", "period_start"]]
     # One due date per distinct start (a few thousand), not per (child, D) row.
@@ -303,7 +332,7 @@ for _id, _title, _col, _lait in [
               definition=f"""Of the OC2 cohort (children looked after on D continuously for 12
               months or more: their current period of care began on or before D minus 12 months),
               those whose oc2 row has {_col} = 1. A child of the cohort with no oc2 row counts in
-              the denominator only.""")(_oc2_flag(_col))
+              the denominator only. {OPEN_RULES}""")(_oc2_flag(_col))
 
 
 def _sdq(cohort) -> np.ndarray:
@@ -332,12 +361,13 @@ def sdq_avg_score(c):
 @indicator("adoption_days_avg", "Average days from entering care to moving in with the adoptive family",
            unit="days", polarity="lower", tables=EPISODES, theme="Placements and stability",
            lait="A1: days between entering care and moving in with adoptive family (3-year average)",
-           definition="""Children whose period of care ended in the 36 months to D with REC E11 or
+           definition=f"""Children whose period of care ended in the 36 months to D with REC E11 or
            E12 (adopted): the mean number of days from the start of that period of care to the
            start of the placement in which they were placed for adoption (the placement of the
            first episode of the period with PLACE A3-A6, which began earlier when the child was
            placed for adoption with the same carers, RNE T or U). A child adopted with no A3-A6
-           episode in the period is left out (numerator: the number of children averaged).""")
+           episode in the period is left out (numerator: the number of children averaged).
+           {PERIOD_RULES}""")
 def adoption_days_avg(c):
     cp = c.care_periods
     adopted = cp.loc[cp["end_rec"].isin(codes.REC_ADOPTED)]

@@ -19,6 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import engine
+from ..coverage import check_for_command
 from ..dataset import load
 from ..dates import to_date
 from ..errors import CpxlError
@@ -76,11 +77,13 @@ def plan(args, timings: dict | None = None):
         clock = now
     dataset = load(args.data, config=getattr(args, "config", None))
     check_config_thresholds(dataset.config)
+    allow_beyond_data = bool(getattr(args, "allow_beyond_data", False))
+    check_for_command(dataset, period_end, allow_beyond_data)
     lap("load")
     ctx = child_lists.context(dataset, period_end)
     geo = ctx.geography
     check_names(names, geo)                     # before the indicators, which take the time
-    table = engine.compute(dataset, period_end, months=months)
+    table = engine.compute(dataset, period_end, months=months, allow_beyond_data=allow_beyond_data)
     lap("compute")
     districts = np.asarray(geo.districts, dtype=object)[geo.matrix[:, 0]]
     child_district = dict(zip(ctx.children.astype(str), districts))

@@ -248,6 +248,7 @@ def update_workbook(book, sheet: str, table: pd.DataFrame, *, force: bool = Fals
 def update_workbook_command(args) -> int:
     """The ``cpxl update-workbook`` subcommand (args: book, sheet, data, config, period_end,
     months, force)."""
+    from ..coverage import check_for_command
     from ..dataset import load
     from ..engine import compute
 
@@ -255,7 +256,10 @@ def update_workbook_command(args) -> int:
     _check_book(path, args.sheet)                 # fail before the slow part
     check_lossless(path, args.force)
     dataset = load(args.data, config=getattr(args, "config", None))
-    table = compute(dataset, args.period_end, months=getattr(args, "months", 13))
+    allow = bool(getattr(args, "allow_beyond_data", False))
+    check_for_command(dataset, args.period_end, allow)
+    table = compute(dataset, args.period_end, months=getattr(args, "months", 13),
+                    allow_beyond_data=allow)
     result = update_workbook(path, args.sheet, table, force=args.force)
     verb = "created" if result.created else "rewritten"
     print(f"{result.rows:,} rows -> sheet '{result.sheet}' of {path} ({verb}); backup {result.backup.name}")
