@@ -334,3 +334,20 @@ def test_cli_install_off_windows_says_what_to_do(capsys):
         pytest.skip("on Windows")
     assert cli.main(["addin", "install"]) == 2
     assert "cpxl addin build --out" in capsys.readouterr().err
+
+
+def test_interpreter_with_a_variable_is_kept_for_every_user(tmp_path, monkeypatch):
+    """One add-in for everyone (e.g. signed by IT): xlwings expands %VARIABLES% in Excel."""
+    monkeypatch.setenv("CPXL_TEST_PROFILE", str(tmp_path / "Local"))
+    venv(tmp_path / "Local" / "cpxl-env")
+    given = "%CPXL_TEST_PROFILE%/cpxl-env/Scripts/pythonw.exe"
+    checked = check_interpreter(given, VERSION, elsewhere=[])
+    assert checked.setting == given
+    assert checked.path == tmp_path / "Local" / "cpxl-env" / "Scripts" / "pythonw.exe"
+    out = build_addin(tmp_path / "cpxl.xlam", interpreter=given, dll_search=[])
+    assert ("INTERPRETER_WIN", given) in read_settings(out)
+    # The add-in's xlwings module expands it where it reads settings (sheet and files).
+    assert "GetConfig = ExpandEnvironmentStrings(GetConfig)" in xlwings_module_source()
+    monkeypatch.delenv("CPXL_TEST_PROFILE")
+    with pytest.raises(AddinBuildError, match="give the full path"):
+        check_interpreter(given, VERSION, elsewhere=[])

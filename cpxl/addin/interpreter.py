@@ -31,7 +31,8 @@ from typing import Iterable, Sequence
 from ..errors import CpxlError
 
 __all__ = ["AddinBuildError", "Interpreter", "check_interpreter", "default_interpreter",
-           "dll_names", "embedded_xlwings_version", "pip_data_folders"]
+           "dll_names", "embedded_xlwings_version", "expand_windows_variables",
+           "pip_data_folders"]
 
 
 class AddinBuildError(CpxlError):
@@ -85,10 +86,22 @@ def pip_data_folders() -> list[Path]:
 
 @dataclass(frozen=True)
 class Interpreter:
-    """The checked interpreter: its path (INTERPRETER_WIN) and the folder with the DLLs."""
+    """The checked interpreter: what to write as INTERPRETER_WIN (``setting``, which may keep
+    ``%VARIABLES%``), the path it stands for here, and the folder with the DLLs."""
+    setting: str
     path: Path
     dll_folder: Path
     xlwings_version: str
+
+
+_WINDOWS_VARIABLE = re.compile(r"%([^%]+)%")
+
+
+def expand_windows_variables(text: str, environ: dict | None = None) -> str:
+    """``%LOCALAPPDATA%`` and the like, as xlwings' VBA expands them in its settings
+    (``ExpandEnvironmentStrings``); an unknown variable is left as it is, as Windows does."""
+    env = os.environ if environ is None else environ
+    return _WINDOWS_VARIABLE.sub(lambda m: env.get(m.group(1), m.group(0)), text)
 
 
 def _excel_looks_in(interpreter: Path) -> list[Path]:
@@ -102,8 +115,13 @@ def check_interpreter(interpreter: str | os.PathLike, xlwings_version: str,
     ``elsewhere`` are folders where the DLLs might be instead (default :func:`pip_data_folders`),
     only used to say where they are when Excel would not find them.  Raises
     :class:`AddinBuildError` with what to do.
+
+    ``%VARIABLES%`` in ``interpreter`` are kept in the setting, since xlwings expands them in
+    Excel: ``%LOCALAPPDATA%\\cpxl-env\\Scripts\\pythonw.exe`` then names each user's own
+    environment, so one (signed) add-in serves everyone.  The check uses their values here.
     """
-    path = Path(interpreter).expanduser()
+    setting = str(interpreter)
+    path = Path(expand_windows_variables(setting)).expanduser()
     if not path.is_absolute():
         raise AddinBuildError(f"--interpreter {interpreter}: give the full path of pythonw.exe, "
                               r"e.g. C:\Users\me\cpxl-env\Scripts\pythonw.exe")
@@ -117,7 +135,8 @@ def check_interpreter(interpreter: str | os.PathLike, xlwings_version: str,
     looked = _excel_looks_in(path)
     for folder in looked:
         if all((folder / n).is_file() for n in names):
-            return Interpreter(path, folder, xlwings_version)
+            return Interpreter(setting if "%" in setting else str(path), path, folder,
+                               xlwings_version)
 
     partly = [(folder, [n for n in names if (folder / n).is_file()]) for folder in looked]
     partly = [(f, present) for f, present in partly if present]

@@ -337,7 +337,7 @@ def build_addin(
     if interpreter is not None:
         if xlwings_version is None:
             raise AddinBuildError("an interpreter was given but the add-in has no xlwings module")
-        interpreter = check_interpreter(interpreter, xlwings_version, dll_search).path
+        interpreter = check_interpreter(interpreter, xlwings_version, dll_search).setting
     if settings is None:
         settings = default_settings(udf_module if isinstance(udf_module, str) else ";".join(udf_module),
                                     interpreter, xlwings_version)
