@@ -44,9 +44,9 @@ Private Sub CpxlReportError(ByVal controlId As String)
     MsgBox "Could not run the '" & controlId & "' action:" & vbCrLf & vbCrLf & _
            problem & vbCrLf & vbCrLf & _
            "Python: " & CpxlInterpreter() & vbCrLf & _
-           "This add-in was built for xlwings " & XLWINGS_VERSION & ": Excel loads xlwings64-" & _
-           XLWINGS_VERSION & ".dll (xlwings32-... in 32-bit Excel) from that Python's folder " & _
-           "or the folder above it." & vbCrLf & vbCrLf & _
+           "This add-in was built for xlwings " & XLWINGS_VERSION & "; for the worksheet " & _
+           "functions Excel also loads xlwings64-" & XLWINGS_VERSION & ".dll (xlwings32-... in " & _
+           "32-bit Excel) from that Python's folder or the folder above it." & vbCrLf & vbCrLf & _
            "To fix it: close Excel, run   cpxl addin install   in a Command Prompt with the " & _
            "Python that has cpxl, and start Excel again. A single workbook can name another " & _
            "pythonw.exe as INTERPRETER_WIN on its own cpxl.conf sheet.", _
