@@ -130,6 +130,21 @@ def test_quotes_in_texts_are_doubled():
     assert _macro_options_calls(code)["F"]["arguments"] == ['"A" or "B"']
 
 
+def test_the_start_failure_message_names_only_remedies_that_work(project):
+    """The add-in's sheet carries INTERPRETER_WIN when built for an interpreter, and xlwings reads
+    it before %USERPROFILE%\\.cpxl\\cpxl.conf: so the message must not send the user there."""
+    code = project["CpxlRibbon"]
+    report = code[code.index("Private Sub CpxlReportError"):code.index("End Sub", code.index("Private Sub CpxlReportError"))]
+    assert ".cpxl" not in report and "USERPROFILE" not in report
+    assert "cpxl addin install" in report and "its own cpxl.conf sheet" in report
+    # The Python xlwings will start and the xlwings version the add-in was built for are shown.
+    assert "CpxlInterpreter()" in report and "XLWINGS_VERSION" in report
+    assert "Public Const XLWINGS_VERSION As String" in project["xlwings"]
+    assert "Function GetConfig(configKey As String" in project["xlwings"]
+    # Err.Description is taken before anything else can reset Err.
+    assert report.index("problem = Err.Description") < report.index("CpxlInterpreter()")
+
+
 # --- VBA syntax ------------------------------------------------------------------------------------
 
 antlr4_vba = pytest.importorskip("antlr4_vba", reason="antlr4-vba (VBA grammar) not installed")
@@ -217,10 +232,12 @@ def _syntax_errors(code: str) -> list[tuple[int, int, str]]:
 ENVIRONMENTS = {
     "Excel 64-bit": {"VBA7": True, "Win64": True, "Mac": False},
     "Excel 32-bit": {"VBA7": True, "Win64": False, "Mac": False},
+    "Excel for Mac": {"VBA7": True, "Win64": True, "Mac": True, "MAC_OFFICE_VERSION": 16},
     "another Office app": {"VBA7": True, "Win64": True, "Mac": False, "App": "Word"},
 }
 
 
+# (xlwings' own modules are embedded verbatim, and parsing them takes minutes here.)
 @pytest.mark.parametrize("module", ["ThisWorkbook", "CpxlRibbon", "xlwings_udfs"])
 @pytest.mark.parametrize("environment", list(ENVIRONMENTS))
 def test_cpxl_modules_parse_under_the_vba_grammar(project, module, environment):
@@ -230,6 +247,8 @@ def test_cpxl_modules_parse_under_the_vba_grammar(project, module, environment):
         # The module's own #Const App = "Microsoft Excel" wins, as in VBA: check the other
         # branch by editing the constant, as xlwings' comment on that line suggests.
         code = code.replace('#Const App = "Microsoft Excel"', '#Const App = "Word"')
+    # Module-level attributes olevba leaves (the class's VB_Description) are not code.
+    code = re.sub(r"(?m)^Attribute VB_\w+ = .*$", "", code)
     resolved = _resolve_conditional_compilation(code, consts)
     assert _syntax_errors(resolved) == []
 
