@@ -6,7 +6,8 @@
     cpxl list
     cpxl scorecards DATA --period-end YYYY-MM-DD --out DIR [...]
     cpxl update-workbook BOOK --sheet NAME --data DATA --period-end YYYY-MM-DD [--force]
-    cpxl addin build [--out cpxl.xlam]
+    cpxl addin build [--out cpxl.xlam] [--interpreter PATH\\pythonw.exe]
+    cpxl addin install [--interpreter PATH\\pythonw.exe] [--uninstall]
     cpxl template OUT
 
 Errors an analyst can fix end with a one-paragraph message and exit status 2, never a traceback.
@@ -174,10 +175,43 @@ def cmd_update_workbook(args) -> int:
     return update_workbook_command(args)
 
 
+def _interpreter(args):
+    """--interpreter, else this Python's pythonw.exe on Windows (None elsewhere: no INTERPRETER_WIN)."""
+    from .addin.interpreter import default_interpreter
+    return args.interpreter or default_interpreter()
+
+
 def cmd_addin(args) -> int:
     from .addin import build_addin
-    path = build_addin(args.out)
+    interpreter = _interpreter(args)
+    path = build_addin(args.out, interpreter=interpreter)
     print(f"Add-in written to {path}")
+    if interpreter is not None:
+        print(f"It starts Python as {interpreter}")
+    else:
+        print("No Python interpreter recorded (not built on Windows): xlwings will run pythonw "
+              "from the PATH unless INTERPRETER_WIN is set; see docs/excel.md")
+    return 0
+
+
+def cmd_addin_install(args) -> int:
+    from .addin import build_addin
+    from .addin import install as inst
+
+    if not inst.on_windows():
+        raise CpxlError("cpxl addin install registers the add-in with Excel for Windows; on this "
+                        "system use cpxl addin build --out PATH and copy the file to the PC")
+    if args.uninstall:
+        removed = inst.uninstall_addin()
+        print("\n".join(f"Removed {r}" for r in removed) if removed else
+              "cpxl.xlam was not installed for this user; nothing to remove")
+        return 0
+    interpreter = _interpreter(args)
+    result = inst.install_addin(lambda p: build_addin(p, interpreter=interpreter))
+    print(result.summary())
+    print(f"It starts Python as {interpreter}")
+    print("Start Excel: the Corporate Parenting tab appears. In a cell, =CPXL_STATUS() shows the "
+          "versions and 'Add-in check: OK'.")
     return 0
 
 
@@ -277,11 +311,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help="update even though openpyxl will drop the workbook's charts, images or pivots")
     sp.set_defaults(func=cmd_update_workbook)
 
-    sp = sub.add_parser("addin", help="build the Excel add-in")
+    sp = sub.add_parser("addin", help="build or install the Excel add-in")
     asub = sp.add_subparsers(dest="addin_command", metavar="ACTION", required=True)
+    interpreter_help = ("the pythonw.exe Excel starts (default on Windows: this Python's); the "
+                        "xlwings DLLs must be beside it or one folder up")
     b = asub.add_parser("build", help="write cpxl.xlam")
     b.add_argument("--out", default="cpxl.xlam")
+    b.add_argument("--interpreter", help=interpreter_help)
     b.set_defaults(func=cmd_addin)
+    i = asub.add_parser("install", help="build cpxl.xlam into your add-ins folder and register it "
+                        "with Excel (Windows, this user only, no admin rights)")
+    i.add_argument("--interpreter", help=interpreter_help)
+    i.add_argument("--uninstall", action="store_true", help="remove the add-in and its registration")
+    i.set_defaults(func=cmd_addin_install)
 
     sp = sub.add_parser("template", help="copy the analyst's workbook template (cpxl formulas) out")
     sp.add_argument("out", help="the .xlsx to write, or a folder for cpxl_template.xlsx")

@@ -40,6 +40,7 @@ DOCUMENTED_BUTTON_IDS = {
     "cpxl_indicators": "Indicators",
     "cpxl_settings": "Settings",
     "cpxl_help": "Help",
+    "cpxl_about": "About",
 }
 CUI = "{http://schemas.microsoft.com/office/2009/07/customui}"
 
@@ -602,8 +603,12 @@ def test_build_rejects_old_ribbon_namespace(tmp_path, modules):
 
 
 def test_default_modules_sources(modules, udf_fixture):
-    assert list(modules) == ["xlwings", "Dictionary", "CpxlRibbon", "xlwings_udfs"]
+    assert list(modules) == ["ThisWorkbook", "xlwings", "Dictionary", "CpxlRibbon", "xlwings_udfs"]
     import xlwings
+
+    from cpxl.addin.udfgen import udf_registrations, workbook_module
+
+    assert modules["ThisWorkbook"] == workbook_module(udf_registrations(udf_fixture))
 
     xlwings_dir = Path(xlwings.__file__).parent
     shipped = (xlwings_dir / "xlwings_custom_addin.bas").read_bytes().decode("utf-8")
@@ -618,10 +623,11 @@ def test_default_modules_sources(modules, udf_fixture):
 
 
 def test_olevba_extracts_every_module_exactly(extracted, modules):
-    assert list(extracted) == ["ThisWorkbook", "Sheet1", *modules]
+    standard = {k: v for k, v in modules.items() if k != "ThisWorkbook"}
+    assert list(extracted) == ["ThisWorkbook", "Sheet1", *standard]
     for name, (stream_path, _) in extracted.items():
         assert stream_path == f"VBA/{name}"
-    for name, source in modules.items():
+    for name, source in standard.items():
         expected = vba.VbaModule.from_source(source, name=name)
         _, code = extracted[name]
         # Full stored text, attributes included ...
@@ -634,7 +640,9 @@ def test_olevba_extracts_every_module_exactly(extracted, modules):
         _, code = extracted[doc]
         assert f'Attribute VB_Name = "{doc}"' in code and f'Attribute VB_Base = "{base}"' in code
         assert "Attribute VB_Customizable = True" in code
-        assert olevba.filter_vba(code).strip() == ""
+    assert olevba.filter_vba(extracted["Sheet1"][1]).strip() == ""
+    # ThisWorkbook carries the function-wizard registration (Workbook_Open), exactly.
+    assert _norm(olevba.filter_vba(extracted["ThisWorkbook"][1])) == _norm(modules["ThisWorkbook"])
 
 
 def test_olevba_project_streams(vba_bin):
@@ -723,18 +731,20 @@ def _read_settings(addin: Path) -> list[tuple[str, str]]:
 
 
 def test_conf_sheet_settings(addin, udf_fixture):
+    import cpxl
+    import xlwings
+
     rows = _read_settings(addin)
     assert rows == [
-        ("DATA_SOURCE", ""),
-        ("INTERPRETER_WIN", ""),
-        ("INTERPRETER_MAC", ""),
-        ("PYTHONPATH", ""),
         ("UDF Modules", udf_fixture),
-        ("CONFIG_FILE", ""),
+        ("ADDIN_CPXL_VERSION", cpxl.__version__),
+        ("ADDIN_XLWINGS_VERSION", xlwings.__version__),
     ]
     # xlwings reads column A from A1 down to the first blank cell: all keys
-    # must be contiguous or the ones below a gap are silently ignored.
-    assert all(key for key, _ in rows)
+    # must be contiguous or the ones below a gap are silently ignored. And it
+    # takes a key from this sheet even when blank, before the user's cpxl.conf
+    # file: so no key without a value (no blank INTERPRETER_WIN, PYTHONPATH...).
+    assert all(key and value for key, value in rows)
     # xlwings' sheet lookup uses PROJECT_NAME & ".conf".
     assert xlam.CONFIG_SHEET == f"{sources.PROJECT_NAME}.conf" == "cpxl.conf"
 

@@ -83,11 +83,15 @@ def _convert(addin_path: Path, fmt: str, tmp_path: Path) -> Path:
 
 
 def _expected_modules(modules) -> dict[str, vba.VbaModule]:  # noqa: F811
+    workbook_code = modules.get("ThisWorkbook", "")
+    if workbook_code:
+        workbook_code = vba.VbaModule.from_source(workbook_code, name="ThisWorkbook", kind="document").code
     expected = {
-        "ThisWorkbook": vba.VbaModule.document("ThisWorkbook", vba.WORKBOOK_BASE),
+        "ThisWorkbook": vba.VbaModule.document("ThisWorkbook", vba.WORKBOOK_BASE, workbook_code),
         "Sheet1": vba.VbaModule.document("Sheet1", vba.WORKSHEET_BASE),
     }
-    expected.update({name: vba.VbaModule.from_source(src, name=name) for name, src in modules.items()})
+    expected.update({name: vba.VbaModule.from_source(src, name=name) for name, src in modules.items()
+                     if name != "ThisWorkbook"})
     return expected
 
 
@@ -114,7 +118,9 @@ def test_libreoffice_converts_to_xlsx_and_keeps_conf_sheet(addin, udf_fixture, t
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames == ["cpxl.conf"]
     rows = [tuple("" if v is None else v for v in row) for row in wb["cpxl.conf"].iter_rows(values_only=True)]
-    assert rows == default_settings(udf_fixture)
+    import xlwings
+
+    assert rows == default_settings(udf_fixture, xlwings_version=xlwings.__version__)
 
 
 def test_libreoffice_imports_the_vba_project(addin, modules, tmp_path):  # noqa: F811

@@ -133,7 +133,7 @@ def test_declared_conversions(rt):
                        ("CPXL_SCORECARD", ["period_end"]), ("CPXL_WORKDAYS", ["start_date", "end_date"])):
         argmap = getattr(m, name).__xlfunc__["argmap"]
         for a in args:
-            assert argmap[a]["options"] == {"dates": dt.date}
+            assert argmap[a]["options"] == {"dates": dt.date, "err_to_str": True}
     assert m.CPXL_INDICATORS.__xlfunc__["ret"]["options"] == {"index": False}
 
 

@@ -12,8 +12,11 @@ One module per layer of the file format, outermost first:
 * ``compression`` - the [MS-OVBA] 2.4.1 compression used by those streams
 * ``cfb``         - the compound file (``vbaProject.bin``, [MS-CFB])
 
-plus ``sources`` (where the VBA text comes from) and ``udfgen`` (xlwings'
-UDF wrapper generator, run without Windows).
+plus ``sources`` (where the VBA text comes from), ``udfgen`` (xlwings'
+UDF wrapper generator, run without Windows, and the ``Workbook_Open`` code
+that registers the function-wizard help), ``interpreter`` (the Python and
+xlwings DLLs Excel will use, checked at build time) and ``install`` (the
+per-user installation for Excel on Windows, ``cpxl addin install``).
 """
 from __future__ import annotations
 

@@ -37,9 +37,11 @@ import io
 import re
 import sys
 import types
+from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-__all__ = ["udf_wrappers", "UDF_MODULE_NAME", "DEFAULT_UDF_MODULE"]
+__all__ = ["udf_wrappers", "udf_registrations", "workbook_module", "FunctionHelp",
+           "UDF_MODULE_NAME", "DEFAULT_UDF_MODULE", "MACRO_OPTIONS_LIMIT"]
 
 # The VBA module name xlwings uses; its "Import Functions" replaces a module
 # of this name, so keeping it lets users regenerate in Excel if they want.
@@ -197,6 +199,14 @@ class _AddinWorkbook:
         self.Name = name
 
 
+def _module_names(module_name: str | Sequence[str]) -> list[str]:
+    names = module_name.split(";") if isinstance(module_name, str) else list(module_name)
+    names = [n.strip() for n in names if n.strip()]
+    if not names:
+        raise ValueError("no UDF module given")
+    return names
+
+
 def udf_wrappers(
     module_name: str | Sequence[str] = DEFAULT_UDF_MODULE, workbook_name: str = "cpxl.xlam"
 ) -> str:
@@ -207,10 +217,7 @@ def udf_wrappers(
     The result is the text xlwings' "Import Functions" would put in the
     workbook, including the ``Attribute VB_Name`` line, with CRLF endings.
     """
-    names = module_name.split(";") if isinstance(module_name, str) else list(module_name)
-    names = [n.strip() for n in names if n.strip()]
-    if not names:
-        raise ValueError("no UDF module given")
+    names = _module_names(module_name)
     xlwings_udfs = _load_xlwings_udfs()
     out = io.StringIO()
     # Same three header lines as xlwings.udfs.import_udfs writes.
@@ -222,3 +229,101 @@ def udf_wrappers(
         _check_vba_names(module)
         xlwings_udfs.generate_vba_wrapper(name, module, out, _AddinWorkbook(workbook_name))
     return out.getvalue().replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+# ---------------------------------------------------------------------------
+# Function-wizard help: Application.MacroOptions in the add-in's Workbook_Open
+# ---------------------------------------------------------------------------
+
+#: Excel refuses (run-time error 1004) a MacroOptions Description or argument
+#: description longer than this; xlwings' import_udfs cuts them at 255 characters.
+MACRO_OPTIONS_LIMIT = 255
+
+
+@dataclass(frozen=True)
+class FunctionHelp:
+    """What the function wizard shows for one worksheet function."""
+    name: str
+    category: str
+    description: str
+    arguments: tuple[tuple[str, str], ...]     # (name, description) in signature order
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def udf_registrations(module_name: str | Sequence[str] = DEFAULT_UDF_MODULE) -> list[FunctionHelp]:
+    """The wizard help of every ``@xw.func`` of the module(s), from the same ``__xlfunc__``
+    metadata xlwings' generator writes the wrappers from, in the same order.
+
+    The texts are those ``xlwings.udfs.import_udfs`` passes to ``Application.MacroOptions``
+    (the docstring, each ``@xw.arg`` doc; the reserved ``caller`` argument is not shown),
+    with line breaks folded.  A text over Excel's 255 characters is refused rather than cut.
+    """
+    xlwings_udfs = _load_xlwings_udfs()
+    found: list[FunctionHelp] = []
+    problems: list[str] = []
+    for name in _module_names(module_name):
+        module = _import_with_udf_decorators(name, xlwings_udfs)
+        for attr in dir(module):
+            info = getattr(getattr(module, attr), "__xlfunc__", None)
+            if info is None or info.get("sub"):
+                continue
+            description = _one_line(info["ret"]["doc"])
+            args = tuple((a["name"], _one_line(a["doc"])) for a in info["args"]
+                         if a["name"] != "caller" and not a["vba"])
+            for what, text in [("description", description)] + [(f"argument {n}", d) for n, d in args]:
+                if len(text) > MACRO_OPTIONS_LIMIT:
+                    problems.append(f"{info['name']}: the {what} has {len(text)} characters")
+            found.append(FunctionHelp(info["name"], info["category"], description, args))
+    if problems:
+        raise ValueError(f"function-wizard texts are limited to {MACRO_OPTIONS_LIMIT} characters "
+                         "by Excel's MacroOptions; shorten these in Python:\n  " + "\n  ".join(problems))
+    return found
+
+
+def _vba_text(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def workbook_module(functions: Sequence[FunctionHelp]) -> str:
+    """The add-in's ``ThisWorkbook`` code: on opening, register every function's category,
+    description and argument descriptions with ``Application.MacroOptions`` - what xlwings'
+    "Import Functions" does from Python, which an add-in built without Excel never ran.
+
+    Excel keeps these only for the session, so they are set each time the add-in opens.  A
+    failure is ignored: the functions work without wizard help, and the add-in must load.
+    Setting them marks the add-in changed, so ``Saved`` is set back: Excel must not offer to
+    save the add-in.
+    """
+    lines = [
+        "' Function-wizard help for the worksheet functions, registered each time the add-in",
+        "' opens. Generated by cpxl.addin.udfgen from the functions' docstrings and @xw.arg docs.",
+        "Option Explicit",
+        "",
+        "Private Sub Workbook_Open()",
+        "    CpxlRegisterFunctions",
+        "End Sub",
+        "",
+        "Private Sub CpxlRegisterFunctions()",
+        "    Dim book As String",
+        "    On Error Resume Next",
+        "    book = \"'\" & Replace(ThisWorkbook.Name, \"'\", \"''\") & \"'!\"",
+    ]
+    for f in functions:
+        stmt = [f"    Application.MacroOptions Macro:=book & {_vba_text(f.name)}",
+                f"        Description:={_vba_text(f.description)}",
+                f"        Category:={_vba_text(f.category)}"]
+        if f.arguments:
+            stmt.append("        ArgumentDescriptions:=Array(")
+            stmt += [f"            {_vba_text(doc)}" for _, doc in f.arguments]
+        text = ", _\n".join(stmt[:3])
+        if f.arguments:
+            text += ", _\n" + stmt[3] + " _\n" + ", _\n".join(stmt[4:]) + ")"
+        lines += text.split("\n")
+    lines += [
+        "    ThisWorkbook.Saved = True",
+        "End Sub",
+    ]
+    return "\r\n".join(lines) + "\r\n"

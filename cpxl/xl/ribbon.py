@@ -46,6 +46,7 @@ Insert scorecard: a scorecard sheet for PERIOD_END and GEOGRAPHY (cpxl.conf), or
 Build district scorecards: one workbook per district, area and the authority into a folder.
 Indicators: the catalogue with definitions, on the sheet 'cpxl indicators'.
 Settings: the cpxl.conf sheet (DATA_SOURCE, CONFIG_FILE, PERIOD_END, GEOGRAPHY, LA_CODE).
+About: the cpxl and xlwings versions and whether the add-in matches them.
 
 Worksheet functions (category "cpxl" in Insert Function):
   =CPXL_VALUE("cla_count", B3)           =CPXL_SERIES("cla_count", EOMONTH(B3,-12), B3)
@@ -373,6 +374,16 @@ def show_help(book, host) -> str:
     return "cpxl: help shown"
 
 
+def about(book, host) -> str:
+    """About: the versions, the Python running, and whether the add-in was built for them."""
+    import xlwings
+
+    rows = service.installation(read_settings(book), xlwings.__version__)
+    host.message("\n".join(f"{k}: {v}" for k, v in rows))
+    check = dict(rows)["Add-in check"]
+    return "cpxl: add-in check OK" if check == "OK" else f"cpxl: {check}"
+
+
 ACTIONS: dict[str, Callable] = {
     "cpxl_load": load_data,
     "cpxl_refresh": refresh,
@@ -382,6 +393,7 @@ ACTIONS: dict[str, Callable] = {
     "cpxl_indicators": indicators,
     "cpxl_settings": settings,
     "cpxl_help": show_help,
+    "cpxl_about": about,
 }
 
 

@@ -213,6 +213,40 @@ def resolve_source(source=None, settings: Settings | None = None) -> SourceSpec:
 
 # --- arguments ----------------------------------------------------------------------------------
 
+#: Excel's error values by their number in Excel (the ``CVErr`` numbers).  COM hands them to
+#: Python as the error code 0x800A0000 + that number; xlwings' ``err_to_str`` turns the seven
+#: classic ones into their text, the newer ones (#SPILL!, #CALC! ...) arrive as the code.
+EXCEL_ERRORS = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?",
+                2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!",
+                2046: "#CONNECT!", 2047: "#BLOCKED!", 2048: "#UNKNOWN!", 2049: "#FIELD!",
+                2050: "#CALC!"}
+_COM_ERROR_BASE = -2146828288          # 0x800A0000 as the signed 32-bit int pywin32 gives
+_ERROR_TEXTS = {t.upper() for t in EXCEL_ERRORS.values()}
+
+
+def excel_error(value) -> str | None:
+    """The Excel error an argument carries (``"#N/A"`` ...), or None for an ordinary value."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return EXCEL_ERRORS.get(value - _COM_ERROR_BASE)
+    if isinstance(value, str) and value.strip().upper() in _ERROR_TEXTS:
+        return value.strip().upper()
+    return None
+
+
+def check_arguments(arguments: dict) -> None:
+    """Refuse an argument that is an Excel error value, by its name: "argument period_end is #N/A".
+
+    Without this an error in a referenced cell would reach the function as a blank (xlwings'
+    default) and be reported as a missing argument, or be taken for an omitted optional one.
+    """
+    for name, value in arguments.items():
+        error = excel_error(value)
+        if error is not None:
+            raise ValueError(f"argument {name} is {error}: fix the cell or formula it comes from")
+
+
 def as_date(value, name: str) -> pd.Timestamp:
     """A date argument: an Excel date (datetime), a serial number, or ISO / dd/mm/yyyy text."""
     from ..dates import to_date
@@ -304,6 +338,41 @@ def _na(note: str) -> str:
     return note if note.startswith("not available") else f"n/a: {note}"
 
 
+_COVERAGE: dict[int, tuple[object, object]] = {}
+
+
+def coverage(dataset):
+    """The dates a loaded dataset covers (:func:`cpxl.coverage.data_coverage`), once per load."""
+    from ..coverage import data_coverage
+
+    hit = _COVERAGE.get(id(dataset))
+    if hit is not None and hit[0] is dataset:
+        return hit[1]
+    if len(_COVERAGE) > 8:
+        _COVERAGE.clear()
+    cov = data_coverage(dataset)
+    _COVERAGE[id(dataset)] = (dataset, cov)
+    return cov
+
+
+def check_in_data(cache: DataCache, spec: SourceSpec, when: pd.Timestamp, name: str) -> None:
+    """Refuse a period end the data cannot answer for, naming the data's range.
+
+    After the data's last event every child still in care would count as looked after with
+    nothing recorded since - a plausible, wrong number; before the first episode nothing can be
+    counted.  The accepted range is :mod:`cpxl.coverage`'s: the first episode to the end of the
+    month of the last event.
+    """
+    cov = coverage(cache.dataset(spec))
+    d = when.date()
+    latest = cov.latest_period_end
+    if cov.first_episode is not None and d < cov.first_episode:
+        raise CpxlError(f"{name} {d.isoformat()} is before the data: {cov.describe()}")
+    if latest is not None and d > latest:
+        raise CpxlError(f"{name} {d.isoformat()} is after the data: {cov.describe()}; the latest "
+                        f"period end it can answer for is {latest.isoformat()}")
+
+
 def value(indicator, period_end, geography=None, source=None, settings: Settings | None = None,
           cache: DataCache = CACHE):
     """One indicator's value for one period end and geography (the authority if omitted).
@@ -314,6 +383,7 @@ def value(indicator, period_end, geography=None, source=None, settings: Settings
     when = as_date(period_end, "period_end")
     geo = _text(geography, "geography")
     spec = resolve_source(_text(source, "source"), settings)
+    check_in_data(cache, spec, when, "period_end")
     row = _row(cache.month(spec, when), ind, geo)
     return _na(row.note) if math.isnan(row.value) else row.value
 
@@ -342,6 +412,8 @@ def series(indicator, first_period_end, last_period_end, geography=None, source=
     geo = _text(geography, "geography")
     spec = resolve_source(_text(source, "source"), settings)
     dates = _series_dates(first, last)
+    check_in_data(cache, spec, first, "first_period_end")
+    check_in_data(cache, spec, last, "last_period_end")
     months = cache.months(spec, dates)
     rows = [_row(m, ind, geo) for m in months]
     from ..catalogue import get
@@ -498,6 +570,7 @@ def scorecard(period_end, geography=None, source=None, settings: Settings | None
     when = as_date(period_end, "period_end")
     geo = _text(geography, "geography")
     spec = resolve_source(_text(source, "source"), settings)
+    check_in_data(cache, spec, when, "period_end")
     prev, year = minus_months(when, 1), minus_months(when, 12)
     if when.is_month_end:
         prev, year = prev + pd.offsets.MonthEnd(0), year + pd.offsets.MonthEnd(0)
@@ -534,11 +607,15 @@ def indicators() -> list[list]:
     return [list(cat.columns)] + [list(r) for r in cat.itertuples(index=False)]
 
 
-def workdays(start, end) -> int:
-    """Working days after start up to and including end (England and Wales bank holidays)."""
+def workdays(start_date, end_date) -> int:
+    """Working days after start_date up to and including end_date (England and Wales bank
+    holidays); negative when end_date is before start_date, as Excel's NETWORKDAYS:
+    ``workdays(b, a) == -workdays(a, b)``."""
     from ..dates import working_days_between
 
-    s, e = as_date(start, "start"), as_date(end, "end")
+    s, e = as_date(start_date, "start_date"), as_date(end_date, "end_date")
+    if e < s:
+        return -int(working_days_between(e, s))
     return int(working_days_between(s, e))
 
 
@@ -551,11 +628,56 @@ def default_period_end(dataset, settings: Settings | None = None) -> pd.Timestam
     return latest_month_end(dataset)
 
 
-def status(source=None, settings: Settings | None = None, cache: DataCache = CACHE) -> list[list]:
-    """What is loaded from the source: where, when, tables, validation problems, months computed."""
+#: Keys the add-in builder writes on the add-in's cpxl.conf sheet: what the add-in was built with.
+ADDIN_CPXL_KEY = "ADDIN_CPXL_VERSION"
+ADDIN_XLWINGS_KEY = "ADDIN_XLWINGS_VERSION"
+
+
+def installation(settings: Settings | None, xlwings_version: str | None) -> list[list]:
+    """How the add-in and this Python fit together: versions, interpreter, and one check line.
+
+    The add-in's VBA declares the xlwings DLL by name (``xlwings64-<version>.dll``), fixed when
+    the add-in was built; after an upgrade of xlwings in this Python the DLL of that name is gone
+    and Excel cannot start Python.  The wrappers were generated from the cpxl of the build.
+    """
+    import sys
+
     from .. import __version__
 
-    spec = resolve_source(_text(source, "source"), settings)
+    built_xlwings = settings.get(ADDIN_XLWINGS_KEY) if settings else None
+    built_cpxl = settings.get(ADDIN_CPXL_KEY) if settings else None
+    problems = []
+    if built_xlwings is None:
+        problems.append("the add-in's build versions are unknown (an add-in from before cpxl "
+                        "recorded them, or not loaded as cpxl.xlam)")
+    else:
+        if xlwings_version and built_xlwings != xlwings_version:
+            problems.append(f"the add-in was built for xlwings {built_xlwings} but this Python "
+                            f"has xlwings {xlwings_version}")
+        if built_cpxl and built_cpxl != __version__:
+            problems.append(f"the add-in was built with cpxl {built_cpxl} but this Python has "
+                            f"cpxl {__version__}")
+    check = ("OK" if not problems else
+             "; ".join(problems) + ": rebuild the add-in (cpxl addin install) and restart Excel")
+    return [
+        ["cpxl version", __version__],
+        ["xlwings version", xlwings_version or "unknown"],
+        ["Add-in built with cpxl", built_cpxl or "unknown"],
+        ["Add-in built with xlwings", built_xlwings or "unknown"],
+        ["Python", sys.executable],
+        ["Add-in check", check],
+    ]
+
+
+def status(source=None, settings: Settings | None = None, cache: DataCache = CACHE,
+           xlwings_version: str | None = None) -> list[list]:
+    """What is loaded from the source: where, when, tables, validation problems, months computed;
+    then the installation (:func:`installation`).  Without a data source the first row says so
+    and the installation rows still follow, so the function also checks a new installation."""
+    try:
+        spec = resolve_source(_text(source, "source"), settings)
+    except CpxlError as e:
+        return [["Data source", error_text(e)]] + installation(settings, xlwings_version)
     entry = cache.entry(spec)
     d = entry.dataset
     errors = sum(p.severity == "error" for p in d.problems)
@@ -571,9 +693,9 @@ def status(source=None, settings: Settings | None = None, cache: DataCache = CAC
         ["Validation problems", len(d.problems)],
         ["of which errors", errors],
         ["Latest period end in data", default_period_end(d).to_pydatetime()],
+        ["Data covers", coverage(d).describe()],
         ["Months computed", f"{months[0]} to {months[-1]} ({len(months)})" if months else "none yet"],
-        ["cpxl version", __version__],
-    ]
+    ] + installation(settings, xlwings_version)
 
 
 def _forget(cache: DataCache = CACHE) -> None:
@@ -581,6 +703,7 @@ def _forget(cache: DataCache = CACHE) -> None:
     _CONFIGS.clear()
     _SPECS.clear()
     _SETTINGS.clear()
+    _COVERAGE.clear()
 
 
 def clear_cache(cache: DataCache = CACHE) -> None:
@@ -600,6 +723,7 @@ def sync(cache: DataCache = CACHE) -> None:
 
 
 __all__ = ["Settings", "CONF_SHEET", "SETTINGS_HELP", "resolve_source", "as_date", "as_indicator",
+           "excel_error", "check_arguments", "check_in_data", "coverage", "installation",
            "error_text", "value", "series", "scorecard", "rag", "comparator", "indicators",
            "indicators_frame", "cached_settings", "layered_settings", "read_conf_file", "sync",
            "workdays", "status", "default_period_end", "clear_cache", "month_key"]

@@ -40,6 +40,7 @@ The decorators must therefore be looked up as ``xw.func`` etc. at import time, a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import xlwings as xw
 
@@ -87,64 +88,78 @@ def _settings(caller) -> service.Settings | None:
     return service.cached_settings(key, read)
 
 
-def _call(fn, caller, *args, **kwargs):
-    """Run a service function; any failure becomes the cell's one-line message."""
+def _call(fn, caller, **arguments):
+    """Run a service function with the cell's arguments, given by their names in the signature
+    (the names the function wizard shows and the messages use); any failure, an Excel error
+    value among the arguments included, becomes the cell's one-line message."""
     try:
-        return fn(*args, settings=_settings(caller), **kwargs)
+        service.check_arguments(arguments)
+        return fn(*arguments.values(), settings=_settings(caller))
     except Exception as e:  # noqa: BLE001 - the cell shows a message, never a traceback
         return service.error_text(e)
 
 
+def _plain(fn, **arguments):
+    """:func:`_call` for the functions that read no settings."""
+    try:
+        service.check_arguments(arguments)
+        return fn(*arguments.values())
+    except Exception as e:  # noqa: BLE001
+        return service.error_text(e)
+
+
 @xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("indicator", doc=_IND_DOC)
-@xw.arg("period_end", dates=dt.date, doc="The period end: a date, e.g. DATE(2025,12,31) or a date cell.")
-@xw.arg("geography", doc=_GEO_DOC)
-@xw.arg("source", doc=_SOURCE_DOC)
+@xw.arg("indicator", err_to_str=True, doc=_IND_DOC)
+@xw.arg("period_end", err_to_str=True, dates=dt.date, doc="The period end: a date, e.g. DATE(2025,12,31) or a date cell.")
+@xw.arg("geography", err_to_str=True, doc=_GEO_DOC)
+@xw.arg("source", err_to_str=True, doc=_SOURCE_DOC)
 def CPXL_VALUE(indicator, period_end, geography=None, source=None, caller=None):
     """The value of a Corporate Parenting indicator for a period end and geography (cpxl)."""
-    return _call(service.value, caller, indicator, period_end, geography, source)
+    return _call(service.value, caller, indicator=indicator, period_end=period_end,
+                 geography=geography, source=source)
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("indicator", doc=_IND_DOC)
-@xw.arg("first_period_end", dates=dt.date, doc="The first period end of the series (a date).")
-@xw.arg("last_period_end", dates=dt.date, doc="The last period end of the series (a date).")
-@xw.arg("geography", doc=_GEO_DOC)
-@xw.arg("source", doc=_SOURCE_DOC)
+@xw.arg("indicator", err_to_str=True, doc=_IND_DOC)
+@xw.arg("first_period_end", err_to_str=True, dates=dt.date, doc="The first period end of the series (a date).")
+@xw.arg("last_period_end", err_to_str=True, dates=dt.date, doc="The last period end of the series (a date).")
+@xw.arg("geography", err_to_str=True, doc=_GEO_DOC)
+@xw.arg("source", err_to_str=True, doc=_SOURCE_DOC)
 def CPXL_SERIES(indicator, first_period_end, last_period_end, geography=None, source=None,
                 caller=None):
     """Month ends and values of an indicator from the first to the last period end, with a
     header row; spills down (cpxl)."""
-    return _call(service.series, caller, indicator, first_period_end, last_period_end,
-                 geography, source)
+    return _call(service.series, caller, indicator=indicator, first_period_end=first_period_end,
+                 last_period_end=last_period_end, geography=geography, source=source)
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("period_end", dates=dt.date, doc="The period end: a date, e.g. DATE(2025,12,31) or a date cell.")
-@xw.arg("geography", doc=_GEO_DOC)
-@xw.arg("source", doc=_SOURCE_DOC)
+@xw.arg("period_end", err_to_str=True, dates=dt.date, doc="The period end: a date, e.g. DATE(2025,12,31) or a date cell.")
+@xw.arg("geography", err_to_str=True, doc=_GEO_DOC)
+@xw.arg("source", err_to_str=True, doc=_SOURCE_DOC)
 def CPXL_SCORECARD(period_end, geography=None, source=None, caller=None):
     """The scorecard: every indicator's value, previous period, a year before, comparators and
     RAG, with a header row; spills (cpxl)."""
-    return _call(service.scorecard, caller, period_end, geography, source)
+    return _call(service.scorecard, caller, period_end=period_end, geography=geography,
+                 source=source)
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("indicator", doc=_IND_DOC)
-@xw.arg("value", doc="The indicator's value, e.g. a cell with CPXL_VALUE(...).")
+@xw.arg("indicator", err_to_str=True, doc=_IND_DOC)
+@xw.arg("value", err_to_str=True, doc="The indicator's value, e.g. a cell with CPXL_VALUE(...).")
 def CPXL_RAG(indicator, value, caller=None):
     """Red, Amber or Green for a value of an indicator, by the thresholds in cpxl.toml (cpxl)."""
-    return _call(service.rag, caller, indicator, value)
+    return _call(service.rag, caller, indicator=indicator, value=value)
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("indicator", doc=_IND_DOC)
-@xw.arg("which", doc="\"England\", \"Region\" or \"Neighbours\" (statistical neighbours' mean).")
-@xw.arg("la_code", doc="Optional: the DfE LA code, e.g. 888. Omitted: la_code in cpxl.toml or "
+@xw.arg("indicator", err_to_str=True, doc=_IND_DOC)
+@xw.arg("which", err_to_str=True, doc="\"England\", \"Region\" or \"Neighbours\" (statistical neighbours' mean).")
+@xw.arg("la_code", err_to_str=True, doc="Optional: the DfE LA code, e.g. 888. Omitted: la_code in cpxl.toml or "
                        "LA_CODE on the cpxl.conf sheet.")
 def CPXL_COMPARATOR(indicator, which, la_code=None, caller=None):
     """The published England, region or statistical-neighbour figure for an indicator (cpxl)."""
-    return _call(service.comparator, caller, indicator, which, la_code)
+    return _call(service.comparator, caller, indicator=indicator, which=which, la_code=la_code)
 
 
 @xw.func(category=CATEGORY)
@@ -158,23 +173,23 @@ def CPXL_INDICATORS():
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("start_date", dates=dt.date, doc="The start date (not counted).")
-@xw.arg("end_date", dates=dt.date, doc="The end date (counted if a working day).")
+@xw.arg("start_date", err_to_str=True, dates=dt.date,
+        doc="The start date (not counted). After end_date: the result is negative.")
+@xw.arg("end_date", err_to_str=True, dates=dt.date, doc="The end date (counted if a working day).")
 def CPXL_WORKDAYS(start_date, end_date):
     """Working days after start_date up to and including end_date, less England and Wales bank
-    holidays (cpxl)."""
+    holidays; negative if end_date is before start_date, as NETWORKDAYS (cpxl)."""
     # (not 'start'/'end': End is a reserved word in VBA, where xlwings copies argument names)
-    try:
-        return service.workdays(start_date, end_date)
-    except Exception as e:  # noqa: BLE001
-        return service.error_text(e)
+    return _plain(service.workdays, start_date=start_date, end_date=end_date)
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("source", doc=_SOURCE_DOC)
+@xw.arg("source", err_to_str=True, doc=_SOURCE_DOC)
 def CPXL_STATUS(source=None, caller=None):
-    """What data is loaded, from where, when, and how many validation problems; spills (cpxl)."""
-    return _call(service.status, caller, source)
+    """What data is loaded, from where, when, how many validation problems, and whether the
+    add-in matches this Python's cpxl and xlwings; spills (cpxl)."""
+    return _call(functools.partial(service.status, xlwings_version=xw.__version__), caller,
+                 source=source)
 
 
 #: The worksheet functions, for the add-in builder and the tests.
