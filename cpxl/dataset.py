@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import parsed_cache
 from .config import Config, find_config, load_config
 from .dates import parse_dates
 from .errors import CpxlError, Problem
@@ -224,6 +225,17 @@ def load(path, config: Config | str | Path | None = None, cache: bool | None = N
     path = Path(path)
     if not isinstance(config, Config):
         config = load_config(Path(config) if config else find_config(path))
+    entry = parsed_cache.key(path, config) if parsed_cache.enabled(cache) and path.exists() else None
+    kept = parsed_cache.lookup(path, config, entry)
+    if kept is not None:
+        return kept
+    dataset = _load(path, config)
+    if entry is not None:
+        parsed_cache.store(path, config, dataset, entry)
+    return dataset
+
+
+def _load(path: Path, config: Config) -> Dataset:
     raws, skipped = read_source(path)
     problems: list[Problem] = [Problem("warning", "", f, None, "", getattr(
         f, "reason", "not recognised as a cpxl table (its header row matches none); passed over"),
