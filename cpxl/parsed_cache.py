@@ -234,7 +234,7 @@ def store(path: Path, config, dataset, entry_key: str | None = None) -> Path | N
         problems = _problems_frame(dataset.problems)
         if problems is None:
             return None
-    except Exception:   # the cache is a convenience: a failure here must not fail the load
+    except Exception:  # noqa: BLE001  (the cache is a convenience: a failure here must not fail the load)
         return None
     for root in folders(path):
         tmp = root / f".{entry_key}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
@@ -291,7 +291,7 @@ def lookup(path: Path, config, entry_key: str | None):
             with contextlib.suppress(OSError):
                 os.utime(entry)                   # recently used: pruned last
             return dataset
-        except Exception:   # damaged, half-removed, from another version: load afresh
+        except Exception:  # noqa: BLE001  (damaged, half-removed, another version: load afresh)
             shutil.rmtree(entry, ignore_errors=True)
     return None
 

@@ -20,7 +20,7 @@ from cpxl.dataset import load
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE / "bad_inputs"))
-import make_corpus  # noqa: E402
+import make_corpus
 
 
 @pytest.fixture(autouse=True)
