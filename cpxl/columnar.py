@@ -97,11 +97,15 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
         encoded = pc.dictionary_encode(column.combine_chunks())
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
         words = encoded.dictionary
-        empty = pc.equal(pc.utf8_trim_whitespace(words), "").to_numpy(zero_copy_only=False)
-        blank &= empty[codes] if len(words) else True
-        out[name] = pd.Categorical.from_codes(codes, categories=pd.Index(words.to_pandas(),
-                                                                           dtype=object),
-                                              validate=False)
+        trimmed = pc.utf8_trim_whitespace(words)
+        if not trimmed.equals(words):            # ' C2' and 'C2' become one value
+            merged = pc.dictionary_encode(trimmed)
+            codes = merged.indices.to_numpy(zero_copy_only=False).astype(np.int32)[codes]
+            trimmed = merged.dictionary
+        empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+        blank &= empty[codes] if len(trimmed) else True
+        out[name] = pd.Categorical.from_codes(
+            codes, dtype=pd.CategoricalDtype(pd.Index(trimmed.to_pandas())), validate=False)
     frame = pd.DataFrame(out)
     first_row = header_index + 2
     frame["_row"] = np.arange(first_row, first_row + n, dtype=np.int64)

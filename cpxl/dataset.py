@@ -147,14 +147,22 @@ def _trimmed(column: pd.Series, upper: bool) -> tuple[np.ndarray, np.ndarray]:
     (factorize, joins) is faster too, as Python caches a str's hash.  Missing cells stay NaN.
     Returns the distinct values (NaN last) and each row's position among them.
     """
-    codes, uniques = pd.factorize(column)                       # a categorical: its own codes
-    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
+    if isinstance(column.dtype, pd.CategoricalDtype):           # the columnar reader's
+        codes = column.cat.codes.to_numpy()
+        text = pd.Series(column.cat.categories).astype(str)
+    else:
+        codes, uniques = pd.factorize(column)
+        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
+    done = text.str.strip()
     if upper:
-        text = text.str.upper()
-    # Two values may be one once trimmed (' C2' and 'C2'): number the trimmed ones afresh.
-    merged, words = pd.factorize(text)
+        done = done.str.upper()
+    shared = np.append(np.asarray(done, dtype=object), np.nan)  # code -1 (missing): the NaN
+    if done.equals(text):
+        return shared, codes
+    # Two values may be one once trimmed (' C2' and 'C2'): one shared str for both.
+    merged, words = pd.factorize(done)
     shared = np.append(np.asarray(words, dtype=object), np.nan)
-    lookup = np.append(merged, len(words))                      # code -1 (missing): the NaN
+    lookup = np.append(merged, len(words))
     return shared, lookup[codes]
 
 
