@@ -41,7 +41,7 @@ FOLDER = ".cpxl-cache"
 ENV_DIR = "CPXL_CACHE_DIR"
 ENV_OFF = "CPXL_NO_CACHE"
 #: Bumped whenever what an entry holds, or how, changes.
-FORMAT = 1
+FORMAT = 2
 #: Entries kept per cache folder (the oldest are removed).
 MAX_ENTRIES = 6
 _PROBLEM_FIELDS = ["severity", "table", "file", "row", "column", "problem", "used", "child", "rule"]
@@ -152,12 +152,15 @@ def _to_arrow(frame: pd.DataFrame):
                 pa.array(list(cats), type=pa.string())))
             kinds[col] = "category"
         elif s.dtype == object:
-            codes, uniques = pd.factorize(s.to_numpy(dtype=object))
-            uniques = np.asarray(uniques, dtype=object)
-            if not all(isinstance(u, str) for u in uniques):
+            values = s.to_numpy()
+            missing = s.isna().to_numpy()
+            # Missing cells come back as NaN: keep only columns where they are NaN (not None).
+            if missing.any() and not all(isinstance(v, float) for v in values[missing]):
                 return None
-            arrays.append(pa.DictionaryArray.from_arrays(
-                pa.array(codes.astype(np.int32), mask=codes < 0), pa.array(uniques, type=pa.string())))
+            try:       # (Parquet dictionary-encodes the text itself, faster than pandas here)
+                arrays.append(pa.array(values, type=pa.string(), from_pandas=True))
+            except (pa.ArrowException, TypeError, ValueError):  # not all str: not kept
+                return None
             kinds[col] = "text"
         elif s.dtype in (np.dtype("datetime64[ns]"), np.dtype("float64"), np.dtype("int64"),
                          np.dtype("bool")):
@@ -176,7 +179,7 @@ def _from_arrow(table, kinds: dict[str, str]) -> pd.DataFrame:
             if not hasattr(a, "indices"):
                 a = a.dictionary_encode()
             codes = a.indices.fill_null(-1).to_numpy().astype(np.int64)
-            words = np.asarray(a.dictionary.to_pylist(), dtype=object)
+            words = np.asarray(a.dictionary.to_numpy(zero_copy_only=False), dtype=object)
             if kind == "category":
                 out[col] = pd.Categorical.from_codes(codes, categories=pd.Index(words.tolist()))
             else:
@@ -185,7 +188,7 @@ def _from_arrow(table, kinds: dict[str, str]) -> pd.DataFrame:
         else:
             values = a.to_numpy(zero_copy_only=False)
             out[col] = pd.Series(values.astype(kind, copy=False))
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)
 
 
 def _problems_frame(problems) -> pd.DataFrame | None:
@@ -244,11 +247,11 @@ def store(path: Path, config, dataset, entry_key: str | None = None) -> Path | N
             digests = {}
             for i, (name, (table, _kinds)) in enumerate(tables.items()):
                 file = f"t{i}.parquet"
-                pq.write_table(table, tmp / file, compression="zstd")
+                pq.write_table(table, tmp / file, compression="lz4", write_statistics=False)
                 digests[file] = _digest(tmp / file)
             import pyarrow as pa
             pq.write_table(pa.Table.from_pandas(problems, preserve_index=False),
-                           tmp / "problems.parquet", compression="zstd")
+                           tmp / "problems.parquet", compression="lz4")
             digests["problems.parquet"] = _digest(tmp / "problems.parquet")
             meta = {
                 "format": FORMAT, "key": entry_key,
@@ -309,13 +312,16 @@ def _read(entry: Path, path: Path, config, entry_key: str):
     if meta.get("format") != FORMAT or meta.get("key") != entry_key:
         raise ValueError("not this entry")
 
-    def checked(file: str):
+    def checked(file: str, text=()):
         data = (entry / file).read_bytes()
         if hashlib.sha256(data).hexdigest() != meta["digests"][file]:
             raise ValueError(f"{file} is damaged")
-        return pq.read_table(io.BytesIO(data))
+        return pq.read_table(io.BytesIO(data), use_threads=False, read_dictionary=list(text))
 
-    tables = {t["name"]: _from_arrow(checked(t["file"]), t["columns"]) for t in meta["tables"]}
+    tables = {t["name"]: _from_arrow(checked(t["file"], [c for c, k in t["columns"].items()
+                                                         if k in ("text", "category")]),
+                                     t["columns"])
+              for t in meta["tables"]}
     rep = checked("problems.parquet").to_pydict()
     problems = [Problem(**{f: rep[f][i] for f in _PROBLEM_FIELDS})
                 for i in range(len(rep["severity"]))]
