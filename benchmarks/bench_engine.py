@@ -144,12 +144,18 @@ def run_case(name: str, folder: Path, env: dict) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def command_line(folder: Path, out: Path, env: dict, cached: bool) -> tuple[float, float, str]:
-    """CPU seconds and peak MB of ``cpxl indicators`` in a fresh process, and the output's digest."""
+def command_line(folder: Path, out: Path, env: dict, mode: str) -> tuple[float, float, str]:
+    """CPU seconds and peak MB of ``cpxl indicators`` in a fresh process, and the output's digest.
+
+    ``mode``: "no-cache" (``--no-cache``), "first" (the cache emptied first: the run reads the
+    files and keeps them) or "cached" (the run after that)."""
     args = [sys.executable, "-m", "cpxl", "indicators", str(folder), "--period-end", PERIOD_END,
             "--months", "13", "--out", str(out)]
-    if not cached and _has_cache():
+    if mode == "no-cache" and _has_cache():
         args.append("--no-cache")
+    if mode == "first":
+        import shutil
+        shutil.rmtree(env["CPXL_CACHE_DIR"], ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(args, capture_output=True, text=True, env=env,
                           cwd=Path(__import__("cpxl").__file__).parents[1])     # this cpxl
@@ -188,24 +194,27 @@ def main(argv=None) -> int:
         r.update(run_case("read", folder, env))
         r.update(run_case("cold", folder, env))
         out = BENCH / f"indicators_{n}.csv"
-        r["cli_cold_s"], r["cli_cold_mb"], r["digest"] = command_line(folder, out, env, cached=False)
+        r["cli_cold_s"], r["cli_cold_mb"], r["digest"] = command_line(folder, out, env, "no-cache")
         if cache:
+            r["cli_first_s"], _mb, digest = command_line(folder, out, env, "first")
+            if digest != r["digest"]:
+                raise SystemExit(f"{n}: the output of the first (caching) run differs")
             run_case("fill", folder, env)
             hit = run_case("cached", folder, env)
             r["cached_s"], r["cached_peak_mb"] = hit["cached_s"], hit["peak_mb"]
             r.update(run_case("parquet", folder, env))
-            r["cli_cached_s"], r["cli_cached_mb"], digest = command_line(folder, out, env, cached=True)
+            r["cli_cached_s"], r["cli_cached_mb"], digest = command_line(folder, out, env, "cached")
             if digest != r["digest"]:
                 raise SystemExit(f"{n}: the output with the cache differs from the cold output")
         results.append(r)
         line = (f"{n:>7,} children  {r['episodes']:>9,} episodes  {r['rows']:>10,} rows | "
                 f"bare read {r['read_s']:6.2f}  load {r['load_s']:6.2f} (x{r['load_s'] / r['read_s']:4.1f})  "
                 f"compute {r['compute_s']:6.2f}  peak {r['peak_mb'] / 1024:5.2f} GB | "
-                f"cpxl indicators {r['cli_cold_s']:6.2f} s")
+                f"cpxl indicators {r['cli_cold_s']:6.2f} s, peak {r['cli_cold_mb'] / 1024:5.2f} GB")
         if cache:
             line += (f" | parquet {r['parquet_s']:5.2f}  cached load {r['cached_s']:5.2f} "
-                     f"(x{r['cached_s'] / r['parquet_s']:4.1f})  cpxl indicators cached "
-                     f"{r['cli_cached_s']:5.2f} s")
+                     f"(x{r['cached_s'] / r['parquet_s']:4.1f})  cpxl indicators: first run "
+                     f"{r['cli_first_s']:5.2f} s, cached {r['cli_cached_s']:5.2f} s")
         print(line + f" | digest {r['digest']}", flush=True)
 
     print("\nTargets (issue: speed at national scale):")
@@ -217,8 +226,11 @@ def main(argv=None) -> int:
                           f"{'met' if r['cached_s'] <= 2 * r['parquet_s'] else 'NOT met'}")
         t = TARGETS.get(n, {})
         if "cold" in t:
-            checks.append(f"cpxl indicators cold <= {t['cold']} s: "
+            checks.append(f"cpxl indicators cold (--no-cache) <= {t['cold']} s: "
                           f"{'met' if r['cli_cold_s'] <= t['cold'] else 'NOT met'}")
+            if cache:
+                checks.append(f"first run (keeping the cache) <= {t['cold']} s: "
+                              f"{'met' if r['cli_first_s'] <= t['cold'] else 'NOT met'}")
         if "cached" in t and cache:
             checks.append(f"cached <= {t['cached']} s: "
                           f"{'met' if r['cli_cached_s'] <= t['cached'] else 'NOT met'}")

@@ -8,8 +8,9 @@ files instead of reading and validating the CSVs again.
 Safe by construction:
 
 * an entry is found by a **key**: a SHA-256 over the content of every file in the data folder
-  (or the workbook), the data's location, the configuration in use, and the versions of cpxl,
-  pandas, numpy and pyarrow.  Any change to any of them is a miss;
+  (or the workbook), the data's location, the configuration in use, cpxl's version and its
+  source code, and the versions of pandas, numpy and pyarrow.  Any change to any of them is a
+  miss;
 * each file of an entry is checked against the digest its ``meta.json`` records before it is
   used; a damaged or unreadable entry is ignored (and removed), and the data is loaded afresh;
 * an entry is written under a temporary name and renamed into place, so a reader never sees half
@@ -26,6 +27,7 @@ command line's ``--no-cache``) turns the cache off; ``cpxl cache clear`` removes
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -107,6 +109,18 @@ def _data_files(path: Path) -> list[Path]:
     return [path]
 
 
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of cpxl's own source: a changed reader or rule misses even when the version
+    number has not moved (as between a developer's commits)."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for f in sorted(package.rglob("*.py")):
+        h.update(f"{f.relative_to(package).as_posix()}\n".encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def key(path: Path, config) -> str | None:
     """The entry's name for these files and this configuration; None when a file cannot be read
     (the load then reports it)."""
@@ -116,7 +130,8 @@ def key(path: Path, config) -> str | None:
 
     h = hashlib.sha256()
     h.update(f"cpxl {__version__}|format {FORMAT}|pandas {pd.__version__}|numpy {np.__version__}"
-             f"|pyarrow {pyarrow.__version__}|python {sys.version_info[:2]}\n".encode())
+             f"|pyarrow {pyarrow.__version__}|python {sys.version_info[:2]}"
+             f"|code {code_digest()}\n".encode())
     h.update(f"{path.resolve()}|{path.is_dir()}\n".encode("utf-8", "surrogatepass"))
     h.update(repr(config).encode("utf-8", "surrogatepass"))
     config_path = getattr(config, "path", None)

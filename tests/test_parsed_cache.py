@@ -128,6 +128,9 @@ def test_a_new_file_the_config_or_cpxls_version_misses(data, monkeypatch):
     monkeypatch.setattr(cpxl, "__version__", cpxl.__version__ + ".post1")
     load(data)
     assert len(reads) == 4
+    monkeypatch.setattr(parsed_cache, "code_digest", lambda: "a changed rule")
+    load(data)
+    assert len(reads) == 5
 
 
 @pytest.mark.parametrize("damage", ["flip a byte", "truncate", "delete a table", "bad meta"])
