@@ -9,12 +9,14 @@
     cpxl addin build [--out cpxl.xlam] [--interpreter PATH\\pythonw.exe]
     cpxl addin install [--interpreter PATH\\pythonw.exe] [--uninstall]
     cpxl template OUT
+    cpxl cache clear [DATA]
 
 Errors an analyst can fix end with a one-paragraph message and exit status 2, never a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -245,6 +247,21 @@ def beyond_data_arg(sp) -> None:
                          "event anyway (refused otherwise); every row's note says so")
 
 
+def cmd_cache_clear(args) -> int:
+    from . import parsed_cache
+
+    removed = parsed_cache.clear(Path(args.data) if args.data else None)
+    if args.data is None:
+        print("Cleared the cache in your profile"
+              + (f" ({removed[0]})" if removed else " (it was empty)")
+              + "; caches beside data folders are cleared with 'cpxl cache clear DATA'")
+    elif removed:
+        print("Cleared: " + ", ".join(str(r) for r in removed))
+    else:
+        print(f"No cached loads of {args.data}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -260,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
         if period:
             sp.add_argument("--period-end", required=True, help="the last period end, YYYY-MM-DD")
             beyond_data_arg(sp)
+        no_cache(sp)
+
+    def no_cache(sp):
+        sp.add_argument("--no-cache", action="store_true",
+                        help="read and validate the files afresh, without the parsed-data cache")
 
     sp = sub.add_parser("validate", help="check the data; with --out, write the validation report")
     data_args(sp, period=False)
@@ -309,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--months", type=int, default=13)
     sp.add_argument("--force", action="store_true",
                     help="update even though openpyxl will drop the workbook's charts, images or pivots")
+    no_cache(sp)
     sp.set_defaults(func=cmd_update_workbook)
 
     sp = sub.add_parser("addin", help="build or install the Excel add-in")
@@ -328,6 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("template", help="copy the analyst's workbook template (cpxl formulas) out")
     sp.add_argument("out", help="the .xlsx to write, or a folder for cpxl_template.xlsx")
     sp.set_defaults(func=cmd_template)
+
+    sp = sub.add_parser("cache", help="the parsed-data cache (see docs/caching.md)")
+    csub = sp.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    c = csub.add_parser("clear", help="remove the cached loads of DATA (or, with no DATA, every "
+                        "cached load in your profile)")
+    c.add_argument("data", nargs="?", help="a data folder or workbook")
+    c.set_defaults(func=cmd_cache_clear)
     return p
 
 
@@ -337,8 +367,13 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    fresh = contextlib.nullcontext()
+    if getattr(args, "no_cache", False):
+        from .parsed_cache import switched_off
+        fresh = switched_off()
     try:
-        return args.func(args) or 0
+        with fresh:
+            return args.func(args) or 0
     except CpxlError as e:
         print(f"cpxl: {e}", file=sys.stderr)
         return 2

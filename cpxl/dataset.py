@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import parsed_cache
 from .config import Config, find_config, load_config
 from .dates import parse_dates
 from .errors import CpxlError, Problem
@@ -137,34 +138,61 @@ def _problems_for(name, frame, mask, column, message, used, rule_id, severity="w
             for f, r, m, c in zip(rows["_file"].tolist(), rows["_row"].tolist(), message, child)]
 
 
+def _trimmed(column: pd.Series, upper: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The column's text trimmed (and upper-cased), each distinct value worked on once.
+
+    Plain object arrays: membership tests and joins on ids are several times faster.  Each
+    distinct value is one shared str (not a new one per row, as astype(object) made): a 20x
+    county's tables took 2.4 GB of per-row strings, and hashing repeated CHILD ids later
+    (factorize, joins) is faster too, as Python caches a str's hash.  Missing cells stay NaN.
+    Returns the distinct values (NaN last) and each row's position among them.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):           # the columnar reader's
+        codes = column.cat.codes.to_numpy()
+        text = pd.Series(column.cat.categories).astype(str)
+    else:
+        codes, uniques = pd.factorize(column)
+        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
+    done = text.str.strip()
+    if upper:
+        done = done.str.upper()
+    shared = np.append(np.asarray(done, dtype=object), np.nan)  # code -1 (missing): the NaN
+    if done.equals(text):
+        return shared, codes
+    # Two values may be one once trimmed (' C2' and 'C2'): one shared str for both.
+    merged, words = pd.factorize(done)
+    shared = np.append(np.asarray(words, dtype=object), np.nan)
+    lookup = np.append(merged, len(words))
+    return shared, lookup[codes]
+
+
 def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     """Trim text, upper-case codes, parse dates and numbers; leave out rows that mean nothing."""
     table = TABLES[name]
     keep = pd.Series(True, index=frame.index)
+    distinct = {}
     for col in frame.columns:
         if col.startswith("_"):
             continue
-        s = frame[col].astype(str).str.strip()
-        if col in CODE_COLUMNS:
-            s = s.str.upper()
-        # Plain object arrays: membership tests and joins on ids are several times faster.  Each
-        # distinct value is one shared str (not a new one per row, as astype(object) made): a
-        # 20x county's tables took 2.4 GB of per-row strings, and hashing repeated CHILD ids
-        # later (factorize, joins) is faster too, as Python caches a str's hash.  Same values.
-        codes_, uniques = pd.factorize(s)
-        shared = np.append(np.asarray(uniques, dtype=object), np.nan)   # code -1 (missing): NaN
-        frame[col] = pd.Series(shared[codes_], index=frame.index, dtype=object)
+        shared, at = distinct[col] = _trimmed(frame[col], upper=col in CODE_COLUMNS)
+        frame[col] = pd.Series(shared[at], index=frame.index, dtype=object)
+
+    def each_row(col, of_distinct):
+        """A per-distinct-value result (an array over ``shared``) for every row."""
+        return pd.Series(of_distinct[distinct[col][1]], index=frame.index)
+
     key = "CHILD" if "CHILD" in table.columns else ROW_KEYS.get(name)
     if key:
-        blank = frame[key] == ""
+        blank = each_row(key, distinct[key][0] == "")
         problems += _problems_for(name, frame, blank, key, f"{key} is blank", "no", "blank_key")
         keep &= ~blank
     for col in table.dates:
         if col not in frame.columns:
             continue
         text = frame[col]
-        parsed = parse_dates(text)
-        bad = parsed.isna() & (text != "")
+        shared = distinct[col][0]
+        parsed = each_row(col, parse_dates(pd.Series(shared, dtype=object)).to_numpy())
+        bad = parsed.isna() & each_row(col, shared != "")
         must = col in ROW_DATES.get(name, [])
         if bad.any():
             msgs = [f"'{v}' is not a date (expected dd/mm/yyyy or yyyy-mm-dd)" for v in text[bad]]
@@ -177,7 +205,7 @@ def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.D
             if drop:
                 keep &= ~bad
         if must:
-            blank = text == ""
+            blank = each_row(col, shared == "")
             problems += _problems_for(name, frame, blank & keep, col, f"{col} is blank", "no", "date_blank")
             keep &= ~blank
         frame[col] = parsed
@@ -197,11 +225,25 @@ def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.D
     return frame.loc[keep]
 
 
-def load(path, config: Config | str | Path | None = None) -> Dataset:
-    """Read, type and validate every table under ``path`` (a folder of CSVs or a workbook)."""
+def load(path, config: Config | str | Path | None = None, cache: bool | None = None) -> Dataset:
+    """Read, type and validate every table under ``path`` (a folder of CSVs or a workbook).
+
+    ``cache``: use the parsed-data cache (:mod:`cpxl.parsed_cache`; None: unless switched off).
+    """
     path = Path(path)
     if not isinstance(config, Config):
         config = load_config(Path(config) if config else find_config(path))
+    entry = parsed_cache.key(path, config) if parsed_cache.enabled(cache) and path.exists() else None
+    kept = parsed_cache.lookup(path, config, entry)
+    if kept is not None:
+        return kept
+    dataset = _load(path, config)
+    if entry is not None:
+        parsed_cache.store(path, config, dataset, entry)
+    return dataset
+
+
+def _load(path: Path, config: Config) -> Dataset:
     raws, skipped = read_source(path)
     problems: list[Problem] = [Problem("warning", "", f, None, "", getattr(
         f, "reason", "not recognised as a cpxl table (its header row matches none); passed over"),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .columnar import read_body
 from .errors import CpxlError, Problem
 from .tables import TABLES, identify_table
 
@@ -196,6 +197,12 @@ def read_csv_file(path: Path) -> RawTable | None:
         return None
     idx, table, columns = found
     _, delim = _split_line(lines[idx])
+    fast = read_body(text, idx, lines, delim, columns)   # Arrow; None: the pandas path below
+    if fast is not None:
+        raw = RawTable(table, file, fast[0], idx + 1)
+        if delim == ";":
+            _decimal_comma(raw.frame, TABLES[table].numbers)
+        return raw
     # A row with a stray trailing cell (common in Excel exports) must not be skipped as a "bad
     # line" (its data lost, every later row numbered one too low).  The header's width is tried
     # first (fast); only when pandas rejects a longer line is the widest line found and used, and

@@ -20,6 +20,10 @@ import pytest
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
+# The parsed-data cache is off unless a test turns it on (tests/test_parsed_cache.py): a test
+# that breaks a reader on purpose must not be handed an earlier test's load of the same files,
+# and nothing is written beside the committed samples.
+os.environ.setdefault("CPXL_NO_CACHE", "1")
 
 # Before cpxl is imported (its UDF cache looks the token up once): even code that runs outside a
 # test, at import or collection, never sees the machine's shared token.

@@ -6,19 +6,21 @@ A sheet of hundreds of ``=CPXL_VALUE(...)`` cells must recalculate in well under
   while its **fingerprint** - the name, size and modification time of every file the loader
   reads, and of the configuration - is unchanged; a changed, added or removed file reloads it
   on the next call;
-* each **month** computed from it is kept as a dictionary ``(indicator, geography) -> row``; a
-  miss for a month end D computes, in one engine run, every month end from D - 12 months to
-  the data's last month end (at most D + 12 months): the engine computes 25 months about as fast
-  as one, so whichever cell of a sheet is calculated first, the "last month", "a year ago" and
-  trend cells around it are hits;
+* each **month** computed from it is kept as a dictionary ``(indicator, geography) -> row``;
+  month ends are computed in fixed **blocks** of :data:`BLOCK_MONTHS` counted back from the
+  data's last month end (the latest block is that month end and the 24 before it): a miss for a
+  month end computes its whole block in one engine run (the engine computes 25 months for not
+  much more than one).  The blocks do not depend on which cell Excel calculates first, so a
+  sheet of any number of cells within the last two years - last month, a year ago, 13-month
+  trends - costs one engine run per refresh;
 * the fingerprint is checked at most every :attr:`DataCache.check_interval` seconds, so a
   recalculation on a slow network drive does not ``stat`` the folder for every cell.
 
 The cache is process-wide (:data:`CACHE`): Excel's UDF server is one Python process.  The
 ribbon's Refresh button may run in another process (xlwings' RunPython), so it clears this
 process's cache and touches a **refresh token** file (:func:`refresh_token`, in the user's temp
-folder); every cache checks the token's time on each use (one ``stat``) and forgets everything
-when it has moved.
+folder, or the file the ``CPXL_REFRESH_TOKEN`` environment variable names); every cache checks
+the token's time on each use (one ``stat``) and forgets everything when it has moved.
 """
 from __future__ import annotations
 
@@ -37,10 +39,10 @@ import pandas as pd
 from ..config import find_config
 from ..errors import CpxlError
 
-#: Months before a missed period end computed with it (the engine's cost hardly depends on it).
-PREFETCH_MONTHS = 13
-#: Months after a missed month end computed with it, up to the data's last month end.
-PREFETCH_AHEAD = 12
+#: Month ends computed together in one engine run (see the module docstring).
+BLOCK_MONTHS = 25
+#: The environment variable naming the refresh token file (tests give each run its own).
+ENV_TOKEN = "CPXL_REFRESH_TOKEN"
 #: Sources kept loaded at once (least recently used is dropped).
 MAX_SOURCES = 4
 #: Months kept per source.
@@ -110,23 +112,24 @@ def _months_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
     return (b.year * 12 + b.month) - (a.year * 12 + a.month)
 
 
-_TOKEN: list[str] = []
+_DEFAULT_TOKEN = os.path.join(tempfile.gettempdir(), "cpxl-refresh.token")
+
+
+def _token_path() -> str:
+    # Looked up on each use (not once per process), so a test or a second add-in setup can point
+    # it elsewhere at any time; an environment lookup costs far less than the stat beside it.
+    return os.environ.get(ENV_TOKEN) or _DEFAULT_TOKEN
 
 
 def refresh_token() -> Path:
     """The file whose modification time says "forget what you loaded" to every cpxl process
     (``%TEMP%\\cpxl-refresh.token``, or the ``CPXL_REFRESH_TOKEN`` environment variable)."""
-    if not _TOKEN:
-        _TOKEN.append(os.environ.get("CPXL_REFRESH_TOKEN")
-                      or os.path.join(tempfile.gettempdir(), "cpxl-refresh.token"))
-    return Path(_TOKEN[0])
+    return Path(_token_path())
 
 
 def _token_time() -> int:
-    if not _TOKEN:
-        refresh_token()
     try:
-        return os.stat(_TOKEN[0]).st_mtime_ns     # one stat per use: keep it cheap
+        return os.stat(_token_path()).st_mtime_ns     # one stat per use: keep it cheap
     except OSError:
         return 0
 
@@ -206,10 +209,10 @@ def _f(x) -> float:
 class DataCache:
     """Datasets by source and their computed months (thread-safe)."""
 
-    def __init__(self, check_interval: float = 2.0, prefetch: int = PREFETCH_MONTHS,
+    def __init__(self, check_interval: float = 2.0, block: int = BLOCK_MONTHS,
                  max_sources: int = MAX_SOURCES):
         self.check_interval = check_interval
-        self.prefetch = prefetch
+        self.block = block
         self.max_sources = max_sources
         self._entries: OrderedDict[SourceSpec, Entry] = OrderedDict()
         self._lock = threading.RLock()
@@ -278,20 +281,20 @@ class DataCache:
             entry = self.entry(spec)
             keys = [month_key(p) for p in period_ends]
             missing = sorted({p for p, k in zip(period_ends, keys) if k not in entry.months})
-            if missing:
-                first, last = missing[0], missing[-1]
-                if all(p.is_month_end for p in missing):
-                    ahead = last + pd.offsets.MonthEnd(PREFETCH_AHEAD)
-                    if entry.latest is not None and entry.latest > last:
-                        last = min(entry.latest, ahead)
-                    first = min(first, missing[0] - pd.offsets.MonthEnd(self.prefetch - 1))
-                else:
-                    first = min(first, last - pd.DateOffset(months=self.prefetch - 1))
-                self._compute(entry, last, _months_between(first, last) + 1)
-                for p in missing:  # irregular dates the run did not cover
-                    if month_key(p) not in entry.months:
-                        self._compute(entry, p, 1)
+            blocks = sorted({self._block_end(entry, p) for p in missing if p.is_month_end})
+            for last in blocks:
+                self._compute(entry, last, self.block)
+            for p in missing:  # dates that are not month ends: each on its own
+                if month_key(p) not in entry.months:
+                    self._compute(entry, p, 1)
             return [entry.months[k] for k in keys]
+
+    def _block_end(self, entry: Entry, month_end: pd.Timestamp) -> pd.Timestamp:
+        """The last month end of the block holding ``month_end`` (blocks counted back from the
+        data's last month end, and on forward past it)."""
+        anchor = entry.latest if entry.latest is not None else month_end
+        back = _months_between(month_end, anchor)       # months before the anchor (< 0: after)
+        return anchor + pd.offsets.MonthEnd(-(back // self.block) * self.block)
 
     def _compute(self, entry: Entry, last: pd.Timestamp, months: int) -> None:
         from ..engine import compute

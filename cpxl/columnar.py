@@ -1,0 +1,114 @@
+"""The fast way to read a CSV table: Arrow's columnar parser, every column as text.
+
+:func:`cpxl.reading.read_csv_file` decodes the file, finds the header row and the delimiter, then
+asks :func:`read_body` for the table.  It gives back what the pandas path would (the same cells,
+row numbers and blank rows left out), or ``None`` for what Arrow does not read the same way as
+pandas - rows of another width than the header, NUL characters, a quote left open, a header
+region whose lines do not split as the header search split them - and the pandas path reads the
+file as before, with its messages.
+
+Cells come back as categoricals (each distinct text once, with a code per row): the loader trims,
+upper-cases and types the distinct values only, and the blank-row check here works on them too.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+class _NotSameAsPandas(Exception):
+    pass
+
+
+def _refuse(_row) -> str:
+    # A row of another width: pandas pads a short row and widens the table for a long one; Arrow
+    # would drop it.  "error" stops Arrow at once (the pandas path then reads the file).
+    return "error"
+
+
+def _body_start(text: str, lines_before: int, header_lines: list[str]) -> int | None:
+    """Where the data starts: just after the header row's line break (None: not clear-cut)."""
+    pos = 0
+    for i in range(lines_before):
+        m = _LINE_BREAK.search(text, pos)
+        if m is None:
+            return len(text) if i == lines_before - 1 else None
+        pos = m.end()
+    region = text[:pos]
+    # The header search split lines as str.splitlines does, and pandas skips rows with quotes in
+    # mind: the two agree when the region has only \r/\n breaks and no quoted line break.
+    if _OTHER_BREAKS.search(region) or region.splitlines() != header_lines[:lines_before]:
+        return None
+    if any(line.count('"') % 2 for line in header_lines[:lines_before]):
+        return None
+    return pos
+
+
+def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
+              columns: list[str]) -> tuple[pd.DataFrame, int] | None:
+    """The data rows below the header row as (frame, number of data rows before blanks were left
+    out), named as :func:`cpxl.reading._finish` names them; None where the pandas path must read."""
+    start = _body_start(text, header_index + 1, header_lines)
+    if start is None:
+        return None
+    body = text[start:]
+    if "\x00" in body or body.count('"') % 2:
+        return None
+    width = len(columns)
+    names = [f"c{i}" for i in range(width)]
+    try:
+        data = body.encode("utf-8")
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=True,
+                                           block_size=max(1 << 20, min(len(data) + 1, 1 << 24))),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
+                                             escape_char=False, newlines_in_values=True,
+                                             ignore_empty_lines=False,
+                                             invalid_row_handler=_refuse),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+    except (pa.ArrowException, UnicodeError, ValueError):
+        return None
+    n = table.num_rows
+    if n and '"' in body:
+        # A quote left open runs to the end of the file inside one cell of the last row: pandas
+        # calls that an error, Arrow would not.
+        last = table.slice(n - 1)
+        for col in last.columns:
+            v = col[0].as_py()
+            if v and ("\n" in v or "\r" in v):
+                return None
+    header = [c or f"_BLANK{i}" for i, c in enumerate(columns)]
+    out: dict[str, pd.Categorical] = {}
+    blank = np.ones(n, dtype=bool)
+    for name, column in zip(header, table.columns):
+        if name in out:                           # a repeated column name: the first one is used
+            continue
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        words = encoded.dictionary
+        trimmed = pc.utf8_trim_whitespace(words)
+        if not trimmed.equals(words):            # ' C2' and 'C2' become one value
+            merged = pc.dictionary_encode(trimmed)
+            codes = merged.indices.to_numpy(zero_copy_only=False).astype(np.int32)[codes]
+            trimmed = merged.dictionary
+        empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+        blank &= empty[codes] if len(trimmed) else True
+        out[name] = pd.Categorical.from_codes(
+            codes, dtype=pd.CategoricalDtype(pd.Index(trimmed.to_pandas())), validate=False)
+    frame = pd.DataFrame(out)
+    first_row = header_index + 2
+    frame["_row"] = np.arange(first_row, first_row + n, dtype=np.int64)
+    if blank.any():
+        frame = frame.loc[~blank].reset_index(drop=True)
+    return frame, n
