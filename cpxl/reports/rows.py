@@ -29,8 +29,11 @@ NO_VALUE = "no value this month"
 SUPPRESSED = "suppressed (small numbers)"
 
 
-def small_base(n) -> str:
-    return f"fewer than the minimum to rate ({_count(n)})"
+SMALL_BASE = "too few to rate"
+
+
+def small_base(n, minimum: int) -> str:
+    return f"{SMALL_BASE}: {_count(n)}, fewer than {minimum}"
 
 
 def _count(x) -> str:
@@ -128,7 +131,7 @@ def rate(ind, value, base, b: Bands | None, policy: Policy) -> tuple[str, str]:
     if b is None:
         return "", NO_THRESHOLD
     if base is not None and base < policy.min_denominator:
-        return "", small_base(base)
+        return "", small_base(base, policy.min_denominator)
     return b.band(value), ""
 
 
@@ -185,7 +188,7 @@ def build_rows(indicators, value: np.ndarray, numerator: np.ndarray, denominator
             neighbours=comp.neighbours if comp else None,
             comparator_year=comp.year if comp else None,
             quartile=(comp.quartile(round_half_up(now, d))
-                      if comp and not why.startswith(small_base("")[:20]) and not c_now else ""),
+                      if comp and not why.startswith(SMALL_BASE) and not c_now else ""),
             comparable=comp.comparable if comp else True,
             comparability=comp.caveat if comp else "", bands=b,
             threshold_basis=b.basis if b else "", suppressed=c_now))

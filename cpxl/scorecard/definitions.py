@@ -7,8 +7,8 @@ from .model import BookData
 from .styles import page_setup, row_height
 from .thresholds import BETTER_WORDS
 
-COLUMNS = [("Theme", 14), ("Indicator", 28), ("Id", 24), ("Unit", 8), ("Polarity", 11),
-           ("Definition", 66), ("Comparators (published)", 38)]
+COLUMNS = [("Theme", 11), ("Indicator", 20), ("Unit", 7), ("Polarity", 9),
+           ("Definition", 38), ("Comparators (published)", 20), ("Id", 24)]    # id: not printed
 
 
 def write(wb, st, data: BookData) -> None:
@@ -25,12 +25,13 @@ def write(wb, st, data: BookData) -> None:
     for k, (m, comp) in enumerate(zip(data.indicators, data.comparators)):
         r = 4 + k
         source = comp.source if comp is not None else "No published comparator."
-        texts = [theme_title(m.theme), m.title, m.id, m.unit, BETTER_WORDS[m.polarity],
-                 m.definition, source]
+        texts = [theme_title(m.theme), m.title, m.unit, BETTER_WORDS[m.polarity],
+                 m.definition, source, m.id]
         for j, text in enumerate(texts):
             ws.write_string(r, j, text, top)
-        height = row_height([(t, w) for t, (_h, w) in zip(texts, COLUMNS)])
+        height = row_height([(t, w) for t, (_h, w) in zip(texts[:-1], COLUMNS)])
         if height:
             ws.set_row(r, height)
     ws.freeze_panes(4, 2)
     ws.autofilter(3, 0, 3 + len(data.indicators), len(COLUMNS) - 1)
+    ws.print_area(0, 0, 3 + len(data.indicators), len(COLUMNS) - 2)

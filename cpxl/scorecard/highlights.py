@@ -19,6 +19,7 @@ from .model import BookData, Meta, Series
 from .styles import NAVY, page_setup, row_height
 
 TOP = 3
+BODY_WIDTH = 99
 
 
 def _month(d, other=None) -> str:
@@ -268,19 +269,19 @@ def sections(data: BookData) -> list[tuple[str, list[str]]]:
     return [(h, b) for h, b in parts if b]
 
 
-def write(wb, st, data: BookData) -> None:
-    ws = wb.add_worksheet("Highlights")
-    page_setup(ws, data, "Highlights", landscape=False)
+def write(wb, st, data: BookData, name: str = "Highlights") -> None:
+    ws = wb.add_worksheet(name)
+    page_setup(ws, data, "Highlights")
     ws.set_column(0, 0, 3)
-    ws.set_column(1, 1, 100)
+    ws.set_column(1, 1, BODY_WIDTH)
     ws.set_row(0, 22)
     ws.write_string(0, 0, f"{data.title}: highlights for {data.period_end:%B %Y}", st.title())
     ws.write_string(1, 0, "Generated from the figures on the Scorecard; changes are since the "
                     f"end of {_month(data.periods[-2])}.", st.subtitle())
     head = st(bold=True, font_size=11, font_color=NAVY, bottom=1, bottom_color=NAVY)
-    bullet = st(font_size=10, align="right", valign="top", font_color=NAVY)
-    body = st(font_size=10, text_wrap=True, valign="top")
-    lead = st(font_size=10, bold=True)
+    bullet = st(align="right", valign="top", font_color=NAVY)
+    body = st(text_wrap=True, valign="top")
+    lead = st(bold=True, text_wrap=True, valign="top")
     row = 3
     for heading, bullets in sections(data):
         ws.merge_range(row, 0, row, 1, heading, head)
@@ -289,11 +290,13 @@ def write(wb, st, data: BookData) -> None:
         for text in bullets:
             ws.write_string(row, 0, "•", bullet)
             first, colon, rest = text.partition(": ")
-            if colon and len(first) <= 45:      # "Improved most since November: ..." in bold
-                ws.write_rich_string(row, 1, lead, first + colon, rest, body)
+            if colon and len(first) <= 45 and rest:    # "Improved most since November: ..." bold
+                # every fragment names its format: one font (a bare fragment falls back to the
+                # default font in LibreOffice)
+                ws.write_rich_string(row, 1, lead, first + colon, body, rest, body)
             else:
                 ws.write_string(row, 1, text, body)
-            ws.set_row(row, row_height([(text, 100)], size=10, minimum=16))
+            ws.set_row(row, row_height([(text, BODY_WIDTH)], minimum=16))
             row += 1
         row += 1
     ws.print_area(0, 0, max(row - 1, 1), 1)

@@ -13,13 +13,15 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from .. import comparators as published
 from ..catalogue import CATALOGUE, THEMES, _load_all
 from ..errors import CpxlError
 from ..geography import UNKNOWN
-from ..rag import bands as make_bands, check_thresholds
+from ..rag import check_thresholds
+from ..reports.policy import Policy
+from ..reports.published import comparator_table
+from ..reports.rows import thresholds as make_thresholds
 from . import suppress as sup
-from .model import BookData, Comparator, Meta, QualityRow, Series
+from .model import BookData, Meta, QualityRow, Series
 
 NOT_AVAILABLE = "not available"
 
@@ -48,6 +50,7 @@ def meta(ind) -> Meta:
 def check_config_thresholds(config) -> None:
     """Every ``[thresholds.<id>]`` names an indicator and has sensible numbers."""
     _load_all()
+    Policy.from_config(config)                    # [scorecard], checked before any work
     where = config.path.name if config.path else "cpxl.toml"
     for key, table in (config.thresholds or {}).items():
         if key not in CATALOGUE:
@@ -58,40 +61,6 @@ def check_config_thresholds(config) -> None:
             raise CpxlError(f"{where}: [thresholds.{key}] must be a table, e.g. green = 90 and "
                             "amber = 80 on the lines below it")
         check_thresholds(CATALOGUE[key], table, where)
-
-
-def comparator_table(la_code, indicators) -> tuple[list[Comparator | None], str, str | None]:
-    """Per indicator the published comparators, a note for the sheet, and the region's name."""
-    if la_code is None:
-        return ([None] * len(indicators), "none shown: the configuration names no DfE LA code "
-                "([authority] la_code in cpxl.toml).", None)
-    try:
-        frame = published.comparators(la_code)
-    except ValueError as e:
-        raise CpxlError(f"[authority] la_code: {e}") from None
-    rows = {r["indicator"]: r for r in frame.to_dict("records")}
-    out = []
-    for ind in indicators:
-        r = rows.get(ind.id)
-        if r is None:
-            out.append(None)
-            continue
-        info = published.indicator_info(ind.id) or {}
-
-        def num(v):
-            return None if v is None or pd.isna(v) else float(v)
-        out.append(Comparator(num(r["england"]), num(r["region"]), num(r["neighbours"]),
-                              int(r["year"]) if pd.notna(r["year"]) else None,
-                              str(info.get("period", "")), published.source_note(ind.id)))
-    first = frame.iloc[0] if len(frame) else None
-    region = str(first["region_name"]) if first is not None else None
-    name = f"{first['la_name']} (LA {la_code})" if first is not None else f"LA {la_code}"
-    years = sorted({c.year for c in out if c is not None and c.year})
-    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}" if years else ""
-    note = (f"DfE published figures ({span}; the year is shown on each row) for England, "
-            f"{region or 'the region'} and the mean of the statistical neighbours of {name}. "
-            "Blank: not published. Sources: the Definitions sheet.")
-    return out, note, region
 
 
 class Cube:
@@ -174,9 +143,9 @@ def plan_books(dataset, table: pd.DataFrame, geo, *, suppress: int = 0, only=Non
     ids = [m.id for m in metas]
     cube = Cube(table, ids)
     config = dataset.config
-    comps, comp_note, region = comparator_table(config.la_code, indicators)
-    bands = [make_bands(ind, config.thresholds, c.england if c is not None else None)
-             for ind, c in zip(indicators, comps)]
+    policy = Policy.from_config(config)
+    comps, comp_note, region = comparator_table(config.la_code, indicators, policy)
+    bands = make_thresholds(indicators, config.thresholds, comps)
     periods = [dt.date.fromisoformat(p) for p in cube.periods]
     if len(periods) < 2:
         raise CpxlError("scorecards need at least 2 months (--months 2 or more) to show a change")
@@ -210,7 +179,7 @@ def plan_books(dataset, table: pd.DataFrame, geo, *, suppress: int = 0, only=Non
     common = dict(authority=geo.authority, periods=periods, indicators=metas, bands=bands,
                   comparators=comps, comparator_note=comp_note, region_name=region,
                   not_available=missing, suppress=suppress, generated=generated,
-                  version=__version__)
+                  version=__version__, policy=policy)
     books = [BookData(kind="la", name=geo.authority, own=la, authority_series=None,
                       districts=list(districts.values()), areas=list(areas.values()),
                       quality=quality_for(counts, None, "children in the authority"),

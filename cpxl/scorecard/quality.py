@@ -10,8 +10,8 @@ from __future__ import annotations
 from .model import BookData
 from .styles import page_setup, row_height
 
-HEADS = [("Applies to", 30), ("Table", 18), ("Severity", 10), ("Rule", 32), ("Column", 16),
-         ("Rows", 9), ("Rows not used", 12)]
+HEADS = [("Applies to", 20), ("Table", 14), ("Severity", 8), ("Rule", 30), ("Column", 14),
+         ("Rows", 7), ("Rows not used", 9)]
 
 
 def write(wb, st, data: BookData) -> None:

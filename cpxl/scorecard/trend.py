@@ -15,9 +15,9 @@ from .figures import write_value
 from .layout import (CHART_ROWS, CHARTS_PER_ROW, TREND_FIRST_MONTH_COL, TREND_TITLE_ROWS, Layout,
                      theme_title)
 from .model import BookData, Series
-from .styles import MONTH_FORMAT, NUMBER_FORMATS, UNIT_SHORT, page_setup
+from .styles import MONTH_FORMAT, NUMBER_FORMATS, PAGE_WIDTH_UNITS, UNIT_SHORT, page_setup
 
-CHART_W, CHART_H = 385, 215     # pixels; a band of CHART_ROWS rows of 20 px holds a row of charts
+CHART_W, CHART_H = 330, 215     # pixels; a band of CHART_ROWS rows of 20 px holds a row of charts
 AXIS_FORMATS = {"%": '0"%"', "count": "#,##0", "days": "#,##0"}
 
 
@@ -35,20 +35,24 @@ def _write_months(ws, st, lay: Layout, row: int, series: Series, i: int, unit: s
                 ws.write_number(row, lay.chart_col + p, float(v), hidden)
 
 
-def write(wb, st, data: BookData, lay: Layout) -> None:
-    ws = wb.add_worksheet("Trend")
+def write(wb, st, data: BookData, lay: Layout, name: str = "Trend") -> None:
+    ws = wb.add_worksheet(name)
     page_setup(ws, data, "Trend", repeat_rows=(lay.trend_header_row,))
-    ws.set_column(0, 0, 50)
-    ws.set_column(1, 1, 7)
+    month_width = min(8.0, (PAGE_WIDTH_UNITS - 36) / lay.months)
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 6)
     last_col = TREND_FIRST_MONTH_COL + lay.months - 1
-    ws.set_column(TREND_FIRST_MONTH_COL, last_col, 8.3)
+    ws.set_column(TREND_FIRST_MONTH_COL, last_col, month_width)
     if lay.chart_col != TREND_FIRST_MONTH_COL:
-        ws.set_column(lay.chart_col, lay.chart_col + lay.months - 1, 8, None, {"hidden": True})
+        # the copy the charts and sparklines read (suppressed cells blank): outside the print
+        # area, and not hidden, so that every spreadsheet program draws from it
+        ws.set_column(lay.chart_col, lay.chart_col + lay.months - 1, 6)
     ws.write_string(0, 0, f"{data.title}: trend over {lay.months} months", st.title())
     ws.write_string(1, 0, f"Month-end figures, {data.periods[0]:%B %Y} to {data.period_end:%B %Y}: "
                     "the headline indicators charted, then every indicator month by month.",
                     st.subtitle())
-    _charts(wb, ws, data, lay)
+    span = _px(30) + _px(6) + lay.months * _px(month_width)
+    _charts(wb, ws, data, lay, span)
 
     h = lay.trend_header_row
     ws.write_string(h, 0, "Indicator", st.header(align="left"))
@@ -76,10 +80,24 @@ def write(wb, st, data: BookData, lay: Layout) -> None:
             ws.write_string(r, 1, UNIT_SHORT.get(m.unit, m.unit), muted)
             _write_months(ws, st, lay, r, auth, i, m.unit, muted)
     if lay.charts:
-        ws.set_h_pagebreaks([h])           # the charts on a page of their own, the table after
+        # two bands of charts a page, then the table on pages of its own
+        bands = -(-len(lay.charts) // CHARTS_PER_ROW)
+        ws.set_h_pagebreaks([TREND_TITLE_ROWS + k * CHART_ROWS for k in range(2, bands, 2)] + [h])
+    end = max([h, *lay.trend_row.values(), *lay.authority_trend_row.values()])
+    ws.print_area(0, 0, end, last_col)
 
 
-def _charts(wb, ws, data: BookData, lay: Layout) -> None:
+def _px(width: float) -> int:
+    """XlsxWriter's pixels for a column width (charts are anchored to columns by them)."""
+    return int(width * 7 + 5) if width >= 1 else int(width * 12 + 0.5)
+
+
+def _charts(wb, ws, data: BookData, lay: Layout, span: int) -> None:
+    # Charts are anchored to cells: a spreadsheet program that draws columns wider than
+    # XlsxWriter assumes (LibreOffice) widens the charts with them, so they are sized to fit
+    # the printed columns as XlsxWriter counts them, and stay within the page in both.
+    gap = 8
+    width = (span - gap * (CHARTS_PER_ROW + 1)) // CHARTS_PER_ROW
     # Series names come from cells holding the names as text: a name given as a string is parsed
     # by XlsxWriter as a reference when it looks like one (a district called "+cmd|' /C calc'!A0"
     # would become a formula in the chart), so it is never passed as a string.
@@ -87,7 +105,8 @@ def _charts(wb, ws, data: BookData, lay: Layout) -> None:
     ws.set_column(name_col, name_col, 8, None, {"hidden": True})
     ws.write_string(0, name_col, data.title)
     ws.write_string(1, name_col, data.authority or "")
-    own_name, authority_name = ["Trend", 0, name_col], ["Trend", 1, name_col]
+    own_name = [lay.trend_sheet, 0, name_col]
+    authority_name = [lay.trend_sheet, 1, name_col]
     for k, i in enumerate(lay.charts):
         m = data.indicators[i]
         chart = wb.add_chart({"type": "line"})
@@ -101,20 +120,25 @@ def _charts(wb, ws, data: BookData, lay: Layout) -> None:
                               "values": lay.trend_range(lay.authority_trend_row[i]),
                               "line": {"color": "#8C8C8C", "width": 1.5, "dash_type": "dash"},
                               "marker": {"type": "none"}})
-            chart.set_legend({"position": "bottom", "font": {"size": 8}})
+            chart.set_legend({"position": "bottom", "font": {"size": 9}})
         else:
             chart.set_legend({"none": True})
-        chart.set_title({"name": m.title, "name_font": {"size": 9, "bold": True, "color": "#1F3864"},
-                         "overlay": False})
-        chart.set_x_axis({"num_format": MONTH_FORMAT, "num_font": {"size": 7, "rotation": -45},
+        chart.set_title({"name": m.title, "name_font": {"size": 10, "bold": True,
+                                                        "color": "#1F3864"}, "overlay": False})
+        chart.set_x_axis({"num_format": MONTH_FORMAT, "num_font": {"size": 9, "rotation": -45},
                           "line": {"color": "#BFBFBF"}})
-        chart.set_y_axis({"num_format": AXIS_FORMATS.get(m.unit, "General"), "num_font": {"size": 7},
-                          "major_gridlines": {"visible": True, "line": {"color": "#E3E3E3"}},
-                          "line": {"none": True}})
+        # one rule on every chart and book: counts, rates and days from 0, percentages 0-100
+        y_axis = {"num_format": AXIS_FORMATS.get(m.unit, "General"), "num_font": {"size": 9},
+                  "major_gridlines": {"visible": True, "line": {"color": "#E3E3E3"}},
+                  "line": {"none": True}, "min": 0,
+                  "name": UNIT_SHORT.get(m.unit, m.unit), "name_font": {"size": 9, "bold": False}}
+        if m.unit == "%":
+            y_axis.update(max=100, major_unit=20)
+        chart.set_y_axis(y_axis)
         chart.set_chartarea({"border": {"color": "#D0D0D0"}})
         chart.show_hidden_data()
-        chart.set_size({"width": CHART_W, "height": CHART_H})
+        chart.set_size({"width": width, "height": CHART_H})
         r = TREND_TITLE_ROWS + (k // CHARTS_PER_ROW) * CHART_ROWS
         c = k % CHARTS_PER_ROW
-        ws.insert_chart(r, 0, chart, {"x_offset": 8 + c * (CHART_W + 12), "y_offset": 6,
+        ws.insert_chart(r, 0, chart, {"x_offset": gap + c * (width + gap), "y_offset": 6,
                                       "object_position": 3})
