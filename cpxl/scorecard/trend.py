@@ -84,6 +84,9 @@ def write(wb, st, data: BookData, lay: Layout, name: str = "Trend") -> None:
         bands = -(-len(lay.charts) // CHARTS_PER_ROW)
         ws.set_h_pagebreaks([TREND_TITLE_ROWS + k * CHART_ROWS for k in range(2, bands, 2)] + [h])
     end = max([h, *lay.trend_row.values(), *lay.authority_trend_row.values()])
+    if data.pack and data.kind != "la" and lay.charts:
+        end = h - 1          # in the pack an area's or district's trend is its charts (the
+                             # scorecard's sparklines carry the months); the table stays on screen
     ws.print_area(0, 0, end, last_col)
 
 
@@ -130,10 +133,12 @@ def _charts(wb, ws, data: BookData, lay: Layout, span: int) -> None:
         # one rule on every chart and book: counts, rates and days from 0, percentages 0-100
         y_axis = {"num_format": AXIS_FORMATS.get(m.unit, "General"), "num_font": {"size": 9},
                   "major_gridlines": {"visible": True, "line": {"color": "#E3E3E3"}},
-                  "line": {"none": True}, "min": 0,
-                  "name": UNIT_SHORT.get(m.unit, m.unit), "name_font": {"size": 9, "bold": False}}
+                  "line": {"none": True}, "min": 0}
         if m.unit == "%":
-            y_axis.update(max=100, major_unit=20)
+            y_axis.update(max=100, major_unit=20)          # the ticks say "%"
+        else:
+            y_axis.update(name=UNIT_SHORT.get(m.unit, m.unit),
+                          name_font={"size": 9, "bold": False})
         chart.set_y_axis(y_axis)
         chart.set_chartarea({"border": {"color": "#D0D0D0"}})
         chart.show_hidden_data()

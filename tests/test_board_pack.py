@@ -1,0 +1,234 @@
+"""The scorecard rows (cpxl.reports) and the board pack, read as a board member reads it.
+
+The pack is rendered once (a small county, the authority and two books) with LibreOffice; its
+text is read back with poppler's ``pdftotext -bbox``: font sizes at the print scale, the page
+numbers and the marking on every page, no internal id on a printed page, ties named, and every
+RAG cell against the printed value and the threshold in the appendix.
+"""
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+
+import cpxl
+from cpxl.catalogue import CATALOGUE
+from cpxl.cli import main
+from cpxl.comparators import comparators, neighbour_values
+from cpxl.config import Config
+from cpxl.errors import CpxlError
+from cpxl.rag import band, round_half_up
+from cpxl.reports import Policy, build_rows, scorecard_rows
+from cpxl.reports.rows import direction
+from cpxl.scorecard import pdf
+from cpxl.scorecard.highlights import largest_moves
+from cpxl.scorecard.model import Meta
+
+from test_scorecard_county import PERIOD_END, write_county
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+needs_render = pytest.mark.skipif(pdf.find_soffice() is None or shutil.which("pdftotext") is None,
+                                  reason="LibreOffice (soffice) and poppler (pdftotext) needed")
+#: pdftotext's word box is 1.3 x the font size for Arial (measured on a 10 pt cell at 100%)
+BOX_PER_POINT = 1.3
+
+
+def meta(id_, unit="%", kind="percent", polarity="higher"):
+    return Meta(id_, id_.title(), unit, kind, polarity, "Health", "", False, "")
+
+
+# --- the row model ------------------------------------------------------------------------------
+
+def test_a_figure_on_too_few_children_is_shown_not_rated():
+    ind = [meta("health_assessment_pct")]
+    value = np.array([[40.0, 37.5]])
+    rows = build_rows(ind, value, np.array([[2.0, 3.0]]), np.array([[5.0, 4.0]]),
+                      [cpxl.rag.bands("health_assessment_pct")], [None], Policy())
+    r = rows[0]
+    assert r.value == 37.5 and r.counts == "3/4"
+    assert r.rag == "" and not r.rated and "fewer than 5" in r.not_rated
+    assert r.previous_rag == "Red"                        # 2 of 5: on the minimum, rated
+    rows = build_rows(ind, value, np.array([[2.0, 3.0]]), np.array([[5.0, 4.0]]),
+                      [cpxl.rag.bands("health_assessment_pct")], [None], Policy(min_denominator=3))
+    assert rows[0].rag == "Red"
+
+
+def test_better_or_worse_only_past_the_margin():
+    m = meta("visits_in_time_pct")
+    p = Policy()
+    assert direction(m, 90.4, 90.0, p) == ("up", 0.4)          # under 0.5 points: just "up"
+    assert direction(m, 90.5, 90.0, p) == ("better", 0.5)
+    assert direction(m, 89.0, 90.0, p) == ("worse", -1.0)
+    assert direction(m, 90.04, 90.0, p) == ("same", 0.0)
+    days = meta("adoption_days_avg", "days", "mean", "lower")
+    assert direction(days, 405, 400, p)[0] == "down" or direction(days, 405, 400, p)[0] == "up"
+    assert direction(days, 410, 400, p)[0] == "worse"          # 2.5% of 400
+    assert direction(meta("cla_count", "count", "count", "neither"), 12, 10, p)[0] == "up"
+
+
+def test_policy_from_cpxl_toml_and_clear_errors(tmp_path):
+    assert Policy.from_config(Config()) == Policy()
+    cfg = Config(raw={"scorecard": {"min_denominator": 10, "neighbours": "median",
+                                    "neighbour_set": 2021}}, path=tmp_path / "cpxl.toml")
+    p = Policy.from_config(cfg)
+    assert (p.min_denominator, p.neighbours, p.neighbour_set) == (10, "median", 2021)
+    assert "median" in p.neighbour_words and "2021" in p.neighbour_words
+    for bad, words in [({"min_denominator": -1}, "min_denominator"),
+                       ({"min_denominator": 2.5}, "whole number"),
+                       ({"neighbours": "mode"}, "mean"), ({"neighbour_set": 2019}, "2025"),
+                       ({"colour": 1}, "colour")]:
+        with pytest.raises(CpxlError, match=words):
+            Policy.from_config(Config(raw={"scorecard": bad}, path=tmp_path / "cpxl.toml"))
+
+
+def test_neighbours_mean_is_the_published_column_and_median_differs_where_it_should():
+    published = comparators(888).set_index("indicator")["neighbours"].dropna()
+    mean = neighbour_values(888)
+    assert all(math.isclose(mean[k], v) for k, v in published.items())
+    median_2021 = neighbour_values(888, "median", 2021)
+    assert set(median_2021) and median_2021 != mean
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    return write_county(tmp_path_factory.mktemp("county") / "data", children=150)
+
+
+@pytest.fixture(scope="module")
+def table(county):
+    return cpxl.compute(cpxl.load(county), PERIOD_END)
+
+
+def test_scorecard_rows_from_the_long_table(county, table):
+    config = cpxl.load(county).config
+    rows = scorecard_rows(table, "Testshire", PERIOD_END, config)
+    by_id = {r.indicator: r for r in rows}
+    la = table.loc[(table["level"] == "la") & (table["period_end"] == PERIOD_END)].set_index(
+        "indicator")
+    for r in rows:
+        expected = la.loc[r.indicator, "value"]
+        assert (r.value is None) if math.isnan(expected) else math.isclose(r.value, expected)
+        assert len(r.series) == 13
+        if r.rated:                 # the colour is the banding of the printed value
+            assert r.rag == band(r.shown, r.polarity, r.bands.green, r.bands.amber)
+            assert r.bands.green == round_half_up(r.bands.green, r.decimals)
+    res = by_id["placed_residential_pct"]
+    assert not res.comparable and res.threshold_basis == "" and res.quartile == ""
+    assert by_id["visits_in_time_pct"].threshold_basis == "statutory default"
+    assert by_id["cla_count"].not_rated.startswith("a count")
+    assert [r.indicator for r in rows][:1] == ["cla_count"]        # scorecard order
+
+
+def test_ties_are_named_together():
+    m = meta("cla_count", "count", "count", "neither")
+    moves = [(3.0, "Saltreach"), (2.0, "Marrowdale"), (2.0, "Hollowmere"), (2.0, "Kestrelford"),
+             (2.0, "Larkhaven"), (1.0, "Cragsby")]
+    assert largest_moves(m, moves, True) == (
+        "the largest rises were in Saltreach (+3); Hollowmere, Kestrelford, Larkhaven and "
+        "Marrowdale (+2)")
+    assert largest_moves(m, [(-4.0, "A")], False) == "the largest fall was in A (−4)"
+
+
+# --- the pack, printed --------------------------------------------------------------------------
+
+def words(pdf_path: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Per page, its words as (x0, y0, x1, y1, text)."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True,
+                         text=True, timeout=120).stdout
+    pages = []
+    for page in xml.split("<page ")[1:]:
+        pages.append([(float(a), float(b), float(c), float(d), t) for a, b, c, d, t in re.findall(
+            r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+            page)])
+    return pages
+
+
+@pytest.fixture(scope="module")
+def pack(county, tmp_path_factory):
+    if pdf.find_soffice() is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice and poppler needed")
+    out = tmp_path_factory.mktemp("pack") / "pack.pdf"
+    assert main(["pack", str(county), "--period-end", PERIOD_END, "--out", str(out), "--xlsx",
+                 "--districts", "North,Aldermoor"]) == 0
+    return out
+
+
+@needs_render
+def test_every_page_numbered_marked_and_a4_landscape(pack):
+    from pypdf import PdfReader
+    reader = PdfReader(str(pack))
+    n = len(reader.pages)
+    assert n > 10
+    for k, page in enumerate(reader.pages, start=1):
+        w, h = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(w), round(h)) == (842, 595), k              # A4 landscape
+        text = page.extract_text()
+        assert "OFFICIAL-SENSITIVE" in text and f"Page {k} of {n}" in text, k
+    contents = reader.pages[1].extract_text()
+    assert "Contents" in contents and "Aldermoor" in contents and "Thresholds" in contents
+    # the appendix is printed once, not per book
+    heads = [p.extract_text().split("\n")[0] for p in reader.pages]
+    assert sum("Testshire - Thresholds - " in h for h in heads) >= 1
+    assert not any(("Aldermoor - Thresholds" in h or "North area - Definitions" in h)
+                   for h in heads)
+
+
+@needs_render
+def test_body_text_is_at_least_10_pt_and_chart_labels_8_pt_at_print_scale(pack):
+    from pypdf import PdfReader
+    heads = [p.extract_text().split("\n")[0] for p in PdfReader(str(pack)).pages]
+    small = []
+    for k, page in enumerate(words(pack)):
+        chart_page = " - Trend - " in heads[k] and any(t == "%" for *_b, t in page)
+        for x0, y0, x1, y1, t in page:
+            if y0 < 40 or y0 > 560:             # header and footer (9 pt, the marking)
+                continue
+            size = (y1 - y0) / BOX_PER_POINT
+            if abs((x1 - x0) - (y1 - y0)) < 3 and len(t) > 2:
+                continue                        # a rotated label: its box is not its size
+            floor = 8.0 if chart_page else 9.95
+            if size < floor:
+                small.append((k + 1, t, round(size, 1)))
+    assert not small, small[:20]
+
+
+@needs_render
+def test_no_internal_id_on_a_printed_page(pack):
+    text = subprocess.run(["pdftotext", str(pack), "-"], capture_output=True, text=True,
+                          timeout=120).stdout
+    ids = [i for i in CATALOGUE if "_" in i]
+    assert not [i for i in ids if i in text]
+    assert "Children looked after with 3 or more placements" in text
+
+
+@needs_render
+def test_rag_cells_agree_with_the_printed_value_and_threshold(pack):
+    wb = openpyxl.load_workbook(pack.with_suffix(".xlsx"), data_only=True)
+    th = wb["Thresholds"]
+    by_title = {th.cell(r, 1).value: r for r in range(6, th.max_row + 1)}
+    checked = 0
+    for ws in wb.worksheets:
+        if not ws.title.endswith("Scorecard"):
+            continue
+        heads = {ws.cell(6, c).value: c for c in range(1, ws.max_column + 1)}
+        value_col, rag_col = heads["Dec 2025"], heads["RAG"]
+        for r in range(7, ws.max_row + 1):
+            title, status = ws.cell(r, 1).value, ws.cell(r, rag_col).value
+            if title not in by_title or status not in ("Green", "Amber", "Red"):
+                continue
+            ind = next(i for i in CATALOGUE.values() if i.title == title)
+            t = by_title[title]
+            green, amber = th.cell(t, 4).value, th.cell(t, 5).value
+            shown = round_half_up(ws.cell(r, value_col).value, 1 if ind.unit != "count" else 0)
+            assert status == band(shown, ind.polarity, green, amber), (ws.title, title)
+            checked += 1
+    assert checked > 30
+    text = subprocess.run(["pdftotext", str(pack), "-"], capture_output=True, text=True,
+                          timeout=120).stdout
+    assert "not rated" in text and "†" in text
