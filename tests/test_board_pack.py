@@ -179,22 +179,37 @@ def test_every_page_numbered_marked_and_a4_landscape(pack):
                    for h in heads)
 
 
+def printed_text(page) -> list[tuple[float, float, str]]:
+    """(font size in points as printed, height on the page, text) of every run of text: the
+    font size times the scale of the text and the current transformation matrices, so a sheet
+    scaled down to fit shows its true, smaller size."""
+    out = []
+
+    def visit(text, cm, tm, _font, size):
+        if text.strip():
+            scale = math.hypot(tm[0], tm[1]) * math.hypot(cm[0], cm[1])
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            out.append((size * scale, y, text.strip()))
+    page.extract_text(visitor_text=visit)
+    return out
+
+
 @needs_render
 def test_body_text_is_at_least_10_pt_and_chart_labels_8_pt_at_print_scale(pack):
     from pypdf import PdfReader
-    heads = [p.extract_text().split("\n")[0] for p in PdfReader(str(pack)).pages]
-    small = []
-    for k, page in enumerate(words(pack)):
-        chart_page = " - Trend - " in heads[k] and any(t == "%" for *_b, t in page)
-        for x0, y0, x1, y1, t in page:
-            if y0 < 40 or y0 > 560:             # header and footer (9 pt, the marking)
+    small, seen = [], 0
+    for k, page in enumerate(PdfReader(str(pack)).pages, start=1):
+        runs = printed_text(page)
+        head = " ".join(t for _s, y, t in runs if y > 555)
+        for size, y, text in runs:
+            seen += 1
+            if y > 555 or y < 40:               # header and footer: the marking, 9 pt
+                assert size >= 8.95, (k, text, size)
                 continue
-            size = (y1 - y0) / BOX_PER_POINT
-            if abs((x1 - x0) - (y1 - y0)) < 3 and len(t) > 2:
-                continue                        # a rotated label: its box is not its size
-            floor = 8.0 if chart_page else 9.95
-            if size < floor:
-                small.append((k + 1, t, round(size, 1)))
+            floor = 8.0 if " - Trend - " in head else 10.0
+            if size < floor - 0.05:
+                small.append((k, text[:30], round(size, 1)))
+    assert seen > 3000
     assert not small, small[:20]
 
 

@@ -2,6 +2,9 @@
 its comparators."""
 from __future__ import annotations
 
+import re
+
+from ..catalogue import CATALOGUE
 from .layout import theme_title
 from .model import BookData
 from .styles import page_setup, row_height
@@ -9,6 +12,15 @@ from .thresholds import BETTER_WORDS
 
 COLUMNS = [("Theme", 11), ("Indicator", 20), ("Unit", 7), ("Polarity", 9),
            ("Definition", 38), ("Comparators (published)", 20), ("Id", 24)]    # id: not printed
+
+
+def plain(text: str, titles: dict[str, str]) -> str:
+    """A definition for print: an indicator's id ("cla_count") becomes its title in quotes."""
+    if not any(i in text for i in titles):
+        return text
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(titles, key=len, reverse=True)))
+                         + r")\b")
+    return pattern.sub(lambda m: f"'{titles[m.group(1)]}'", text)
 
 
 def write(wb, st, data: BookData) -> None:
@@ -22,11 +34,12 @@ def write(wb, st, data: BookData) -> None:
         ws.set_column(j, j, width)
         ws.write_string(3, j, head, st.header(align="left"))
     top = st.cell(valign="top", text_wrap=True)
+    titles = {i: ind.title for i, ind in CATALOGUE.items()}
     for k, (m, comp) in enumerate(zip(data.indicators, data.comparators)):
         r = 4 + k
         source = comp.source if comp is not None else "No published comparator."
         texts = [theme_title(m.theme), m.title, m.unit, BETTER_WORDS[m.polarity],
-                 m.definition, source, m.id]
+                 plain(m.definition, titles), plain(source, titles), m.id]
         for j, text in enumerate(texts):
             ws.write_string(r, j, text, top)
         height = row_height([(t, w) for t, (_h, w) in zip(texts[:-1], COLUMNS)])

@@ -86,10 +86,10 @@ def headline(data: BookData) -> list[str]:
                     words = "as many children started to be looked after as ceased"
                 elif ratio > 1:
                     words = (f"{ratio:.2f} children started to be looked after for every one who "
-                             "ceased: the number looked after is growing")
+                             "ceased: more are coming into care than leaving")
                 else:
                     words = (f"{ratio:.2f} children started to be looked after for every one who "
-                             "ceased: the number looked after is falling")
+                             "ceased: more are leaving care than coming in")
                 out[-1] = out[-1][:-1] + f"; {words}."
     out += year_on_year(data)
     rows = data.rows(own)
@@ -308,7 +308,7 @@ def quality(data: BookData) -> list[str]:
             "whole extract")
     if not_used:
         text += f", {not_used:,} of them left out of the figures"
-    return [text + "; the Data quality sheet lists them."]
+    return [text + "; the Data quality page lists them."]
 
 
 def sections(data: BookData) -> list[tuple[str, list[str]]]:

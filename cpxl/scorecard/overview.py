@@ -10,7 +10,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .figures import write_value
 from .model import BookData
-from .styles import NUMBER_FORMATS, PALE_BLUE, RAG_LETTER, page_setup
+from .styles import NUMBER_FORMATS, PALE_BLUE, RAG_LETTER, TEXT_GREY, page_setup, row_height
 from .thresholds import add_rag_rules
 
 HEADER_ROW = 4
@@ -45,13 +45,15 @@ def write(wb, st, data: BookData, name: str = "Overview") -> None:
             and any(s.latest(i) is not None for s in [data.own] + data.districts)]
     ws.set_column(0, 0, NAME_WIDTH)
     ws.set_column(1, len(cols), CELL_WIDTH)
-    ws.fit_to_pages(0, 0)
     ws.set_v_pagebreaks(list(range(1 + PER_PAGE, len(cols) + 1, PER_PAGE)))
     ws.write_string(0, 0, f"{data.title}: overview by area and district, {data.period_end:%B %Y}",
                     st.title())
-    ws.write_string(1, 0, "Each cell is this month's value with its RAG band as a letter (G green, "
-                    "A amber, R red) and colour, from the thresholds in the appendix. "
-                    f"* too few to rate (fewer than {data.policy.min_denominator}).", st.subtitle())
+    note = ("Each cell is this month's value with its RAG band as a letter (G green, A amber, "
+            "R red) and colour, from the thresholds in the appendix. * Shown, not rated: fewer "
+            f"than {data.policy.min_denominator} children (or cases).")
+    ws.merge_range(1, 0, 1, min(len(cols), PER_PAGE), note,
+                   st(font_color=TEXT_GREY, text_wrap=True, valign="top"))
+    ws.set_row(1, row_height([(note, NAME_WIDTH + CELL_WIDTH * min(len(cols), PER_PAGE))]))
     ws.set_row(HEADER_ROW, 160)
     ws.write_string(HEADER_ROW, 0, "Geography", st.header(align="left"))
     for j, i in enumerate(cols, start=1):

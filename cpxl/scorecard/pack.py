@@ -124,7 +124,6 @@ def _contents(wb, st, first: BookData, secs: list[Section], pages: dict[str, int
             ws.write_blank(r, 2, None, num)
         r += 1
     ws.print_area(0, 0, r, 1 + len(labels))
-    ws.fit_to_pages(1, 1)
 
 
 def build(wb, books: list[BookData], pages: dict[str, int] | None = None) -> list[Section]:

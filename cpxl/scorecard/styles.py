@@ -135,13 +135,15 @@ def _escape(text: str) -> str:
 
 def page_setup(ws, data, sheet_label: str, *, landscape: bool = True, repeat_rows=None,
                personal: bool = False, page: str = "Page &P of &N") -> None:
-    """Print-ready: A4, landscape, one page wide, marked header and footer, gridlines hidden."""
+    """Print-ready: A4, landscape, at 100%, marked header and footer, gridlines hidden."""
     ws.set_paper(9)
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.fit_to_pages(1, 0)
+    # 100%, never "fit to width": LibreOffice and Excel shrink the whole sheet (fonts included)
+    # to fit, so every sheet's columns are chosen to fit A4 landscape at 100% (PAGE_WIDTH_UNITS)
+    ws.set_print_scale(100)
     ws.set_margins(left=0.3, right=0.3, top=0.75, bottom=0.6)
     ws.center_horizontally()
     ws.hide_gridlines(2)

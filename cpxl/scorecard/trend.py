@@ -126,7 +126,7 @@ def _charts(wb, ws, data: BookData, lay: Layout, span: int) -> None:
             chart.set_legend({"position": "bottom", "font": {"size": 9}})
         else:
             chart.set_legend({"none": True})
-        chart.set_title({"name": m.title, "name_font": {"size": 10, "bold": True,
+        chart.set_title({"name": m.title, "name_font": {"size": 11, "bold": True,
                                                         "color": "#1F3864"}, "overlay": False})
         chart.set_x_axis({"num_format": MONTH_FORMAT, "num_font": {"size": 9, "rotation": -45},
                           "line": {"color": "#BFBFBF"}})
