@@ -25,6 +25,7 @@ from cpxl.config import Config
 from cpxl.errors import CpxlError
 from cpxl.rag import band, round_half_up
 from cpxl.reports import Policy, build_rows, scorecard_rows
+from cpxl.reports.plain import first_use, printed_title
 from cpxl.reports.rows import direction
 from cpxl.scorecard import pdf
 from cpxl.scorecard.highlights import largest_moves
@@ -228,6 +229,7 @@ def test_rag_cells_agree_with_the_printed_value_and_threshold(pack):
     th = wb["Thresholds"]
     by_title = {th.cell(r, 1).value: r for r in range(6, th.max_row + 1)}
     checked = 0
+    plain_titles = {first_use([t])[0]: t for t in by_title}
     for ws in wb.worksheets:
         if not ws.title.endswith("Scorecard"):
             continue
@@ -235,9 +237,10 @@ def test_rag_cells_agree_with_the_printed_value_and_threshold(pack):
         value_col, rag_col = heads["Dec 2025"], heads["RAG"]
         for r in range(7, ws.max_row + 1):
             title, status = ws.cell(r, 1).value, ws.cell(r, rag_col).value
+            title = plain_titles.get(title, title)
             if title not in by_title or status not in ("Green", "Amber", "Red"):
                 continue
-            ind = next(i for i in CATALOGUE.values() if i.title == title)
+            ind = next(i for i in CATALOGUE.values() if printed_title(i.id, i.title) == title)
             t = by_title[title]
             green, amber = th.cell(t, 4).value, th.cell(t, 5).value
             shown = round_half_up(ws.cell(r, value_col).value, 1 if ind.unit != "count" else 0)

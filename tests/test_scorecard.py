@@ -72,7 +72,9 @@ def same(cell, expected) -> bool:
 
 def scorecard_rows(ws) -> tuple[dict[str, int], dict[str, int]]:
     """(indicator id -> row, heading -> column) of a Scorecard sheet."""
-    by_title = {ind.title: ind.id for ind in CATALOGUE.values()}
+    from cpxl.reports.plain import first_use, printed_title
+    by_title = {printed_title(ind.id, ind.title): ind.id for ind in CATALOGUE.values()}
+    by_title.update({first_use([t])[0]: i for t, i in list(by_title.items())})
     heads = {ws.cell(HEADER_ROW, c).value: c for c in range(1, ws.max_column + 1)}
     rows = {}
     for r in range(HEADER_ROW + 1, ws.max_row + 1):
@@ -143,7 +145,9 @@ def test_trend_sheet_holds_thirteen_months_equal_to_the_table(books, table):
     months = [ws.cell(header, c).value for c in range(3, 16)]
     assert [m.strftime("%Y-%m") for m in months] == [f"{p:%Y-%m}" for p in
                                                     pd.date_range(end=D, periods=13, freq="ME")]
-    by_title = {ind.title: ind.id for ind in CATALOGUE.values()}
+    from cpxl.reports.plain import first_use, printed_title
+    by_title = {printed_title(ind.id, ind.title): ind.id for ind in CATALOGUE.values()}
+    by_title.update({first_use([t])[0]: i for t, i in list(by_title.items())})
     checked = 0
     for r in range(header + 1, ws.max_row + 1):
         if str(ws.cell(r, 1).value).startswith("For comparison"):
@@ -392,7 +396,7 @@ def test_child_lists_need_the_flag_and_never_go_with_suppression(county, tmp_pat
     assert not list(tmp_path.glob("*.xlsx"))
 
 
-def test_child_lists_list_the_children_behind_each_red_indicator(county, table, tmp_path):
+def test_child_lists_list_the_children_behind_each_indicator_below_green(county, table, tmp_path):
     out = tmp_path / "out"
     assert main(["scorecards", str(county), "--period-end", PERIOD_END, "--out", str(out),
                  "--with-child-lists", "--districts", "Testshire,Aldermoor"]) == 0
@@ -404,15 +408,20 @@ def test_child_lists_list_the_children_behind_each_red_indicator(county, table, 
     sc = wb["Scorecard"]
     cached = openpyxl.load_workbook(path, data_only=True)["Scorecard"]
     rows, heads = scorecard_rows(sc)
-    red = {ind for ind, r in rows.items() if cached.cell(r, heads["RAG"]).value == "Red"
-           and get(ind).kind == "percent"}
+    red = {ind for ind, r in rows.items() if cached.cell(r, heads["RAG"]).value in ("Red", "Amber")
+           and get(ind).kind in ("percent", "mean")}
     assert red
-    by_title = {get(i).title: i for i in red}
+    from cpxl.reports.plain import printed_title
+    by_title = {printed_title(i, get(i).title): i for i in red}
+    # each listed figure links from its n/N cell to its list
+    links = {c.hyperlink.location.split("!")[0].strip("'") for row in sc.iter_rows()
+             for c in row if c.hyperlink is not None and c.hyperlink.location}
+    assert links == set(lists)
     for name in lists:
         ws = wb[name]
         assert ws["A1"].value.startswith("OFFICIAL-SENSITIVE - PERSONAL DATA")
         assert "PERSONAL DATA" in ws.oddHeader.left.text
-        title = ws["A2"].value.split(": Red for")[0]
+        title = re.split(r": (?:Red|Amber) for", ws["A2"].value)[0]
         ind = by_title[title]
         children = [ws.cell(r, 1).value for r in range(6, ws.max_row + 1) if ws.cell(r, 1).value]
         assert set(children) <= ids and len(set(children)) == len(children)

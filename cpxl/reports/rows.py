@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..rag import DISPLAY_DECIMALS, Bands, bands as make_bands, round_half_up
+from .plain import printed_title
 from .policy import Policy
 from .published import Comparator, comparator_table
 
@@ -37,7 +38,10 @@ def small_base(n, minimum: int) -> str:
 
 
 def _count(x) -> str:
-    return "" if x is None else f"{x:,.0f}"
+    """A count as printed; a part-time total (FTE) keeps its decimal: 332/21.4, not 332/21."""
+    if x is None:
+        return ""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
 
 
 def _num(x) -> float | None:
@@ -180,7 +184,7 @@ def build_rows(indicators, value: np.ndarray, numerator: np.ndarray, denominator
             ind.polarity in ("higher", "lower") and why in (NO_THRESHOLD,)))
         d = DISPLAY_DECIMALS.get(ind.unit, 1)
         out.append(Row(
-            indicator=ind.id, title=ind.title, theme=ind.theme, unit=ind.unit, kind=ind.kind,
+            indicator=ind.id, title=printed_title(ind.id, ind.title), theme=ind.theme, unit=ind.unit, kind=ind.kind,
             polarity=ind.polarity, decimals=d, value=now, previous=before, numerator=num,
             denominator=den, change=change, direction=tone, series=tuple(v), rag=rag,
             previous_rag=prev_rag, rated=bool(rag), not_rated="" if rag else why,

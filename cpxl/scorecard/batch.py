@@ -101,7 +101,7 @@ def _add_child_lists(ctx, books: list[BookData]) -> None:
     first = books[0]
     red = [m.id for i, m in enumerate(first.indicators)
            if m.kind in ("percent", "mean") and first.bands[i] is not None
-           and any(b.bands[i].band(b.own.latest(i)) == "Red" for b in books)]
+           and any(b.rows(b.own)[i].rag in child_lists.BELOW_GREEN for b in books)]
     bands = {m.id: b for m, b in zip(first.indicators, first.bands)}
     lists = child_lists.failing_children(ctx, [CATALOGUE[i] for i in red], bands)
     for b in books:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..catalogue import CATALOGUE
+from ..reports.plain import ABBREVIATIONS, printed_title
 from .layout import theme_title
 from .model import BookData
 from .styles import page_setup, row_height
@@ -34,7 +35,7 @@ def write(wb, st, data: BookData) -> None:
         ws.set_column(j, j, width)
         ws.write_string(3, j, head, st.header(align="left"))
     top = st.cell(valign="top", text_wrap=True)
-    titles = {i: ind.title for i, ind in CATALOGUE.items()}
+    titles = {i: printed_title(i, ind.title) for i, ind in CATALOGUE.items()}
     for k, (m, comp) in enumerate(zip(data.indicators, data.comparators)):
         r = 4 + k
         source = comp.source if comp is not None else "No published comparator."
@@ -45,6 +46,10 @@ def write(wb, st, data: BookData) -> None:
         height = row_height([(t, w) for t, (_h, w) in zip(texts[:-1], COLUMNS)])
         if height:
             ws.set_row(r, height)
+    r = 5 + len(data.indicators)
+    ws.write_string(r, 0, "Abbreviations", st(bold=True, font_size=11))
+    for k, long in enumerate(ABBREVIATIONS.values(), start=1):
+        ws.merge_range(r + k, 0, r + k, 5, long, st.cell())
     ws.freeze_panes(4, 2)
     ws.autofilter(3, 0, 3 + len(data.indicators), len(COLUMNS) - 1)
-    ws.print_area(0, 0, 3 + len(data.indicators), len(COLUMNS) - 2)
+    ws.print_area(0, 0, r + len(ABBREVIATIONS), len(COLUMNS) - 2)

@@ -17,6 +17,7 @@ from ..catalogue import CATALOGUE, THEMES, _load_all
 from ..errors import CpxlError
 from ..geography import UNKNOWN
 from ..rag import check_thresholds
+from ..reports.plain import printed_title
 from ..reports.policy import Policy
 from ..reports.published import comparator_table
 from ..reports.rows import thresholds as make_thresholds
@@ -43,7 +44,7 @@ def scorecard_indicators(table: pd.DataFrame) -> tuple[list, list[tuple[str, str
 
 
 def meta(ind) -> Meta:
-    return Meta(ind.id, ind.title, ind.unit, ind.kind, ind.polarity, ind.theme, ind.definition,
+    return Meta(ind.id, printed_title(ind.id, ind.title), ind.unit, ind.kind, ind.polarity, ind.theme, ind.definition,
                 ind.headline, ind.lait or "")
 
 

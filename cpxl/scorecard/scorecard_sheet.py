@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from ..reports.plain import first_use
 from ..reports.rows import NO_POLARITY, SUPPRESSED as WHY_SUPPRESSED, Row
 from .figures import write_value
 from .layout import Layout, theme_title
@@ -128,9 +129,11 @@ def write(wb, st, data: BookData, lay: Layout, name: str = "Scorecard") -> None:
     for j, (key, head, _w, _g) in enumerate(cols):
         ws.write_string(HEADER_ROW, j, head, st.header(align="left" if key == "title" else "center"))
 
+    order = [i for _theme, members in lay.groups for i in members]
+    titles = dict(zip(order, first_use([data.indicators[i].title for i in order])))
     heights = {}
-    for i, m in enumerate(data.indicators):
-        heights[i] = row_height([(m.title, cols[0][2] - 1)], minimum=ROW_HEIGHT) or ROW_HEIGHT
+    for i in order:
+        heights[i] = row_height([(titles[i], cols[0][2] - 1)], minimum=ROW_HEIGHT) or ROW_HEIGHT
     label, text_c = st.label(), st.muted(align="center")
     row = FIRST_ROW
     for theme, members in lay.groups:
@@ -139,7 +142,7 @@ def write(wb, st, data: BookData, lay: Layout, name: str = "Scorecard") -> None:
         row += 1
         for i in members:
             _write_row(ws, st, data, lay, i, rows[i], auth_rows[i] if auth_rows else None, row,
-                       col, label, text_c)
+                       col, label, text_c, titles[i])
             ws.set_row(row, heights[i])
             row += 1
     ws.set_h_pagebreaks(page_breaks(lay.groups, heights))
@@ -162,11 +165,11 @@ def write(wb, st, data: BookData, lay: Layout, name: str = "Scorecard") -> None:
 
 
 def _write_row(ws, st, data: BookData, lay: Layout, i: int, r: Row, auth: Row | None, row: int,
-               col: dict, label, text_c) -> None:
+               col: dict, label, text_c, title: str) -> None:
     m = data.indicators[i]
     own = data.own
     num_fmt = st.number(m.unit)
-    ws.write_string(row, col["title"], m.title, label)
+    ws.write_string(row, col["title"], title, label)
     write_value(ws, row, col["this"], own.value[i, -1], own.value_c[i, -1],
                 st.number(m.unit, bold=True), text_c)
     if r.change is not None:
@@ -205,6 +208,12 @@ def _write_row(ws, st, data: BookData, lay: Layout, i: int, r: Row, auth: Row | 
         ws.write_blank(row, col["quartile"], None, text_c)
     if own.numerator_c[i, -1] or own.denominator_c[i, -1]:
         ws.write_string(row, col["counts"], SUPPRESSED, text_c)
+    elif r.counts and m.id in data.__dict__.get("child_sheets", {}):
+        # the children behind a figure below green, one click away
+        sheet = data.__dict__["child_sheets"][m.id].replace("'", "''")
+        ws.write_url(row, col["counts"], f"internal:'{sheet}'!A1",
+                     st.cell(align="right", font_color="#2F5597", underline=1), r.counts,
+                     tip="The children behind this figure (personal data)")
     elif r.counts:
         ws.write_string(row, col["counts"], r.counts, st.muted(align="right"))
     else:
