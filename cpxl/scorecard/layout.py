@@ -24,7 +24,7 @@ TH_COL = {"title": 0, "unit": 1, "better": 2, "green": 3, "amber": 4, "target": 
 TREND_TITLE_ROWS = 3
 TREND_FIRST_MONTH_COL = 2
 CHARTS_PER_ROW = 3
-CHART_ROWS = 12
+CHART_ROWS = 15
 
 
 def groups(indicators) -> list[tuple[str, list[int]]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .figures import write_value
 from .layout import (CHART_ROWS, CHARTS_PER_ROW, TREND_FIRST_MONTH_COL, TREND_TITLE_ROWS, Layout,
@@ -17,7 +18,7 @@ from .layout import (CHART_ROWS, CHARTS_PER_ROW, TREND_FIRST_MONTH_COL, TREND_TI
 from .model import BookData, Series
 from .styles import MONTH_FORMAT, NUMBER_FORMATS, PAGE_WIDTH_UNITS, UNIT_SHORT, page_setup
 
-CHART_W, CHART_H = 330, 215     # pixels; a band of CHART_ROWS rows of 20 px holds a row of charts
+CHART_H = 290                   # pixels; a band of CHART_ROWS rows of 20 px holds a row of charts
 AXIS_FORMATS = {"%": '0"%"', "count": "#,##0", "days": "#,##0"}
 
 
@@ -108,21 +109,55 @@ def _charts(wb, ws, data: BookData, lay: Layout, span: int) -> None:
     ws.set_column(name_col, name_col, 8, None, {"hidden": True})
     ws.write_string(0, name_col, data.title)
     ws.write_string(1, name_col, data.authority or "")
+    ws.write_string(2, name_col, "England")
+    ws.write_string(3, name_col, "Green line")
     own_name = [lay.trend_sheet, 0, name_col]
     authority_name = [lay.trend_sheet, 1, name_col]
+    england_name, green_name = [lay.trend_sheet, 2, name_col], [lay.trend_sheet, 3, name_col]
+    # Reference lines: England's published figure and the green threshold, each a row of the
+    # same value for every month, right of the names (outside the print area).
+    ref_col = name_col + 1
+    sheet = lay.trend_sheet.replace("'", "''")
+
+    def constant_row(row: int, value: float) -> str:
+        for p in range(lay.months):
+            ws.write_number(row, ref_col + p, float(value))
+        first = xl_rowcol_to_cell(row, ref_col, True, True)
+        last = xl_rowcol_to_cell(row, ref_col + lay.months - 1, True, True)
+        return f"'{sheet}'!{first}:{last}"
     for k, i in enumerate(lay.charts):
         m = data.indicators[i]
+        comp, b = data.comparators[i], data.bands[i]
         chart = wb.add_chart({"type": "line"})
         chart.add_series({"name": own_name, "categories": lay.month_range(),
                           "values": lay.trend_range(lay.trend_row[i]),
                           "line": {"color": "#1F3864", "width": 2.0},
                           "marker": {"type": "circle", "size": 4, "border": {"color": "#1F3864"},
                                      "fill": {"color": "#1F3864"}}})
-        if i in lay.authority_trend_row:
+        lines = 1
+        # a count is never drawn against a bigger geography's count on one axis: the authority's
+        # line is for rates, percentages and averages only
+        if i in lay.authority_trend_row and m.unit != "count":
             chart.add_series({"name": authority_name, "categories": lay.month_range(),
                               "values": lay.trend_range(lay.authority_trend_row[i]),
                               "line": {"color": "#8C8C8C", "width": 1.5, "dash_type": "dash"},
                               "marker": {"type": "none"}})
+            lines += 1
+        if (comp is not None and comp.comparable and comp.england is not None
+                and m.unit != "count"):
+            chart.add_series({"name": england_name, "categories": lay.month_range(),
+                              "values": constant_row(2 * k, comp.england),
+                              "line": {"color": "#C55A11", "width": 1.25, "dash_type": "dash"},
+                              "marker": {"type": "none"}})
+            lines += 1
+        if b is not None:
+            chart.add_series({"name": green_name, "categories": lay.month_range(),
+                              "values": constant_row(2 * k + 1, b.green),
+                              "line": {"color": "#1E7B34", "width": 1.0,
+                                       "dash_type": "round_dot"},
+                              "marker": {"type": "none"}})
+            lines += 1
+        if lines > 1:
             chart.set_legend({"position": "bottom", "font": {"size": 9}})
         else:
             chart.set_legend({"none": True})
