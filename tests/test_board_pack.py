@@ -250,3 +250,38 @@ def test_rag_cells_agree_with_the_printed_value_and_threshold(pack):
     text = subprocess.run(["pdftotext", str(pack), "-"], capture_output=True, text=True,
                           timeout=120).stdout
     assert "not rated" in text and "†" in text
+
+
+# --- secondary suppression -------------------------------------------------------------------------
+
+def test_no_suppressed_count_comes_back_by_subtraction(county, tmp_path):
+    import argparse
+
+    from cpxl.scorecard import batch
+    from cpxl.scorecard.suppress import ADDITIVE, COMPLEMENTARY
+    args = argparse.Namespace(data=str(county), config=None, period_end=PERIOD_END, months=13,
+                              jobs=1, suppress=5, with_child_lists=False, districts=None,
+                              out=str(tmp_path))
+    books, _paths = batch.plan(args)
+    la = books[0]
+    ids = [m.id for m in la.indicators]
+    primary = 0
+    for s in [la.own, *la.areas, *la.districts]:
+        for group in COMPLEMENTARY:
+            idx = [ids.index(g) for g in group if g in ids]
+            hidden = s.value_c[idx, :].sum(axis=0)
+            assert not (hidden == 1).any(), (s.name, group)   # boys shown, girls c: never
+        primary += int(s.value_c.sum())
+    assert primary > 0
+    for area in la.areas:
+        members = [d for d in la.districts if d.area == area.name]
+        for i, m in enumerate(la.indicators):
+            if m.kind not in ADDITIVE:
+                continue
+            hidden = sum(d.value_c[i, :].astype(int) for d in members)
+            shown = ~area.value_c[i, :]
+            assert not ((hidden == 1) & shown).any(), (area.name, m.id)
+            # and nothing suppressed is in the figures
+            for d in members:
+                assert np.isnan(d.value[i][d.value_c[i]]).all()
+                assert np.isnan(d.numerator[i][d.numerator_c[i]]).all()

@@ -100,7 +100,37 @@ class Cube:
         v, num, den, vc, nc, dc = sup.apply(kinds, self.arrays["value"][k],
                                            self.arrays["numerator"][k],
                                            self.arrays["denominator"][k], n)
+        extra = getattr(self, "secondary", None)
+        if extra is not None:             # cells that would give a suppressed one away
+            more = extra[k] & ~vc
+            vc, nc = vc | more, nc | more
+            v[more] = np.nan
+            num[more] = np.nan
         return Series(name, level, area, v, num, den, self.note[k], vc, nc, dc)
+
+    def add_secondary(self, ids: list[str], kinds: list[str], n: int, geo) -> None:
+        """Secondary suppression across geographies and complementary indicators."""
+        if n <= 0:
+            return
+        num, den = self.arrays["numerator"], self.arrays["denominator"]
+        value_c = np.zeros(num.shape, dtype=bool)
+        for i, kind in enumerate(kinds):
+            value_c[:, i, :] = sup.masks(kind, num[:, i, :], den[:, i, :], n)[0]
+        index = {key: k for k, key in enumerate(self.keys)}
+
+        def key(level, name):
+            return index.get(f"{level}\x1f{name}")
+        parents = []
+        area_of = {d: (geo.areas[a] if a >= 0 else None) for d, a in zip(geo.districts,
+                                                                          geo.area_index)}
+        for a in geo.areas:
+            parts = [key("district", d) for d, x in area_of.items() if x == a]
+            parents.append((key("area", a), [p for p in parts if p is not None]))
+        top = [key("area", a) for a in geo.areas] + [key("district", d)
+                                                     for d, x in area_of.items() if x is None]
+        parents.append((key("la", geo.authority), [p for p in top if p is not None]))
+        parents = [(w, p) for w, p in parents if w is not None]
+        self.secondary = sup.secondary(ids, kinds, value_c, num, parents)
 
 
 def quality_rows(report: pd.DataFrame, child_district: dict[str, str]) -> pd.DataFrame:
@@ -153,6 +183,7 @@ def plan_books(dataset, table: pd.DataFrame, geo, *, suppress: int = 0, only=Non
     generated = generated or dt.datetime.now().replace(microsecond=0)
 
     area_of = {d: (geo.areas[a] if a >= 0 else None) for d, a in zip(geo.districts, geo.area_index)}
+    cube.add_secondary(ids, kinds, suppress, geo)
     la_key = cube.key("la", geo.authority)
     la = cube.series(la_key, kinds, suppress)
     areas = {a: cube.series(cube.key("area", a), kinds, suppress) for a in geo.areas}
