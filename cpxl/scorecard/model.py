@@ -108,6 +108,7 @@ class BookData:
     version: str = ""
     policy: Policy = field(default_factory=Policy)
     pack: bool = False                          # part of a board pack (the appendix is shared)
+    axis: list[tuple[float, float] | None] | None = None   # sparkline range per indicator (%)
 
     def rows(self, series: Series) -> list[Row]:
         """The scorecard rows (cpxl.reports) of one of this book's geographies."""

@@ -133,6 +133,23 @@ class Cube:
         self.secondary = sup.secondary(ids, kinds, value_c, num, parents)
 
 
+def sparkline_axes(cube: Cube, metas: list[Meta]) -> list[tuple[float, float] | None]:
+    """One range per percentage for the sparklines of every book: from below the lowest to the
+    highest value of any geography in any month, to the nearest 10 points, so that bars compare
+    across rows and books and the lowest month still shows."""
+    out: list[tuple[float, float] | None] = []
+    values = cube.arrays["value"]
+    for i, m in enumerate(metas):
+        v = values[:, i, :]
+        if m.unit != "%" or not np.isfinite(v).any():
+            out.append(None)
+            continue
+        lo = max(0.0, np.floor((np.nanmin(v) - 1) / 10) * 10)
+        hi = min(100.0, np.ceil(np.nanmax(v) / 10) * 10)
+        out.append((float(lo), float(max(hi, lo + 10))))
+    return out
+
+
 def quality_rows(report: pd.DataFrame, child_district: dict[str, str]) -> pd.DataFrame:
     """The validation report counted by (district or whole extract, table, severity, rule, column)."""
     if report.empty:
@@ -209,6 +226,7 @@ def plan_books(dataset, table: pd.DataFrame, geo, *, suppress: int = 0, only=Non
                 "data).")
 
     common = dict(authority=geo.authority, periods=periods, indicators=metas, bands=bands,
+                  axis=sparkline_axes(cube, metas),
                   comparators=comps, comparator_note=comp_note, region_name=region,
                   not_available=missing, suppress=suppress, generated=generated,
                   version=__version__, policy=policy)

@@ -39,13 +39,14 @@ GROUP_HEIGHT, HEAD_HEIGHT, THEME_HEIGHT, ROW_HEIGHT = 16, 30, 18, 16
 def columns(data: BookData) -> list[tuple[str, str, float, str]]:
     """(key, heading, width, group) of each column, left to right (widths fit A4 landscape)."""
     this = data.periods[-1]
-    title_width = 24.5 if data.kind != "la" else 31.5
+    title_width = 22.5 if data.kind != "la" else 30.5
     cols = [("title", "Indicator", title_width, ""),
             ("this", f"{this:%b %Y}", 7, "now"), ("change", "Change", 7.5, "now"),
-            ("dir", "Direction", 8, "now"), ("trend", f"{len(data.periods)} months", 9, "now"),
+            ("dir", "Direction", 9, "now"), ("trend", f"{len(data.periods)} months", 9, "now"),
             ("rag", "RAG", 7.5, "now")]
     if data.kind != "la":
-        cols.append(("authority", data.authority, 7, "cmp"))
+        cols.append(("authority", data.authority if len(data.authority) <= 9 else "Authority",
+                     8, "cmp"))
     cols += [("england", "England", 6.5, "cmp"), ("region", data.region_name or "Region", 7, "cmp"),
              ("neighbours", "Neigh-bours", 6.5, "cmp"), ("quartile", "Quar-tile", 5, "cmp"),
              ("counts", "n/N", 8.5, "")]
@@ -133,7 +134,7 @@ def write(wb, st, data: BookData, lay: Layout, name: str = "Scorecard") -> None:
     titles = dict(zip(order, first_use([data.indicators[i].title for i in order])))
     heights = {}
     for i in order:
-        heights[i] = row_height([(titles[i], cols[0][2] - 1)], minimum=ROW_HEIGHT) or ROW_HEIGHT
+        heights[i] = row_height([(titles[i], cols[0][2] - 1.5)], minimum=ROW_HEIGHT) or ROW_HEIGHT
     label, text_c = st.label(), st.muted(align="center")
     row = FIRST_ROW
     for theme, members in lay.groups:
@@ -187,11 +188,14 @@ def _write_row(ws, st, data: BookData, lay: Layout, i: int, r: Row, auth: Row | 
     ws.write_blank(row, col["trend"], None, st.cell())
     shown = [v for v in r.series if v is not None]
     if len(shown) >= 2:
+        # a fixed axis: from 0 for counts, rates and days; the indicator's range (the same on
+        # every book) for a percentage
         spark = {"range": lay.trend_range(lay.trend_row[i]), "type": "column",
                  "series_color": "#A9BCE0", "last_point": True, "last_color": "#2F5597",
                  "min": 0.0, "show_hidden": True}
-        if m.unit == "%":
-            spark["max"] = 100.0
+        axis = data.axis[i] if data.axis else None
+        if axis is not None:
+            spark["min"], spark["max"] = axis
         ws.add_sparkline(row, col["trend"], spark)
     _rag_cell(ws, st, data, i, r, row, col, text_c)
     if auth is not None:

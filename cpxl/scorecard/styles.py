@@ -115,14 +115,33 @@ POINTS_PER_WIDTH = 7.5
 PAGE_WIDTH_UNITS = 103
 
 
+def wrapped_lines(text: str, width: float, size: float = SIZE) -> int:
+    """How many lines ``text`` takes in a column ``width`` wide, wrapped at spaces as a
+    spreadsheet program wraps it (an average Arial character at 10 pt is 0.74 of a unit)."""
+    capacity = max(1.0, width * 1.35 * 10 / size)
+    lines = 0
+    for para in str(text).split("\n"):
+        used, lines = 0.0, lines + 1
+        for word in para.split(" "):
+            need = len(word) + (1 if used else 0)
+            if used and used + need > capacity:
+                lines += 1
+                used = len(word)
+                while used > capacity:              # a word longer than the line breaks
+                    lines += 1
+                    used -= capacity
+            else:
+                used += need
+    return lines
+
+
 def row_height(cells, size: float = SIZE, minimum: float = 0) -> float | None:
     """The height (points) a row needs for wrapped text: ``cells`` are (text, column width).
 
     Spreadsheet programs do not all re-fit wrapped rows when they open a file (LibreOffice does
     not), so rows with long text get an explicit height.  None when one line will do.
     """
-    per_unit = 1.35 * 10 / size             # characters of Arial per unit of column width
-    lines = max((math.ceil(len(str(t)) / max(1.0, w * per_unit)) for t, w in cells), default=1)
+    lines = max((wrapped_lines(t, w, size) for t, w in cells), default=1)
     if lines <= 1 and not minimum:
         return None
     return max(minimum, lines * (size + 2.6) + 3)
