@@ -136,6 +136,25 @@ def test_ties_are_named_together():
     assert largest_moves(m, [(-4.0, "A")], False) == "the largest fall was in A (−4)"
 
 
+def test_the_row_model_is_pure():
+    # the worksheet functions and the ribbon will read these rows: no Excel library in them
+    root = Path(cpxl.__file__).parent / "reports"
+    for f in root.glob("*.py"):
+        text = f.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import)\s+(xlsxwriter|xlwings|openpyxl)", text, re.M), f
+        assert "from ..scorecard" not in text and "from ..xl" not in text, f
+
+
+def test_pack_refuses_child_lists_and_a_non_pdf_name(county, tmp_path, capsys):
+    assert main(["scorecards", str(county), "--period-end", PERIOD_END, "--out", str(tmp_path),
+                 "--pack", "--with-child-lists"]) == 2
+    assert "child lists" in capsys.readouterr().err
+    assert main(["pack", str(county), "--period-end", PERIOD_END, "--out",
+                 str(tmp_path / "pack.xlsx")]) == 2
+    assert ".pdf" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
 # --- the pack, printed --------------------------------------------------------------------------
 
 def words(pdf_path: Path) -> list[list[tuple[float, float, float, float, str]]]:

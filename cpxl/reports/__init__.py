@@ -18,5 +18,13 @@ from .policy import Policy
 from .published import Comparator, comparator_table
 from .rows import Row, build_rows, scorecard_rows, thresholds
 
-__all__ = ["Comparator", "Policy", "Row", "STATUTORY_THRESHOLDS", "build_rows",
-           "comparator_table", "scorecard_rows", "thresholds"]
+__all__ = [
+           "STATUTORY_THRESHOLDS",
+           "Comparator",
+           "Policy",
+           "Row",
+           "build_rows",
+           "comparator_table",
+           "scorecard_rows",
+           "thresholds",
+]

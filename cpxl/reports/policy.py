@@ -32,7 +32,7 @@ class Policy:
     neighbour_set: int = 2025
 
     @classmethod
-    def from_config(cls, config) -> "Policy":
+    def from_config(cls, config) -> Policy:
         raw = getattr(config, "raw", None) or {}
         table = raw.get("scorecard", {})
         path = getattr(config, "path", None)

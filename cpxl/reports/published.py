@@ -51,8 +51,8 @@ def comparator_table(la_code, indicators, policy: Policy | None = None
     """Per indicator its Comparator (None: nothing published), a note for the page, the region."""
     policy = policy or Policy()
     if la_code is None:
-        return ([None] * len(indicators), "none shown: the configuration names no DfE LA code "
-                "([authority] la_code in cpxl.toml).", None)
+        return ([None] * len(indicators), ("none shown: the configuration names no DfE LA code "
+                                           "([authority] la_code in cpxl.toml)."), None)
     try:
         frame = shipped.comparators(la_code)
         neighbours = shipped.neighbour_values(la_code, policy.neighbours, policy.neighbour_set)

@@ -12,14 +12,14 @@ rules, the board's rules of trust:
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..rag import DISPLAY_DECIMALS, Bands, bands as make_bands, round_half_up
+from ..rag import DISPLAY_DECIMALS, Bands, round_half_up
+from ..rag import bands as make_bands
 from .plain import printed_title
 from .policy import Policy
 from .published import Comparator, comparator_table
@@ -251,7 +251,3 @@ def scorecard_rows(table: pd.DataFrame, geography: str, period_end, config=None,
                                                        policy)
     bands = thresholds(order, getattr(config, "thresholds", None), comparators)
     return build_rows(order, *arrays, bands, comparators, policy)
-
-
-def period_label(d: dt.date) -> str:
-    return f"{d:%b %Y}"

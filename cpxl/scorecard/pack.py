@@ -23,7 +23,16 @@ import xlsxwriter
 
 from ..errors import CpxlError
 from ..output import atomic_path
-from . import definitions, highlights, overview, pdf, quality, scorecard_sheet, thresholds, trend
+from . import (
+    definitions,
+    highlights,
+    overview,
+    pdf,
+    quality,
+    scorecard_sheet,
+    thresholds,
+    trend,
+)
 from .book import WORKBOOK_OPTIONS
 from .layout import Layout
 from .model import LEVEL_WORD, BookData
@@ -212,9 +221,8 @@ def write_pack(books: list[BookData], out: Path, soffice: str | None = None,
         writer.add_metadata({"/Title": f"{books[0].authority} Corporate Parenting Board pack, "
                                        f"{books[0].period_end:%B %Y}",
                              "/Subject": MARKING, "/Keywords": MARKING, "/Author": "cpxl"})
-        with atomic_path(out) as tmp:
-            with open(tmp, "wb") as fh:
-                writer.write(fh)
+        with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+            writer.write(fh)
         if keep_workbook is not None:
             _write_workbook(work / "final.xlsx", books, pages)
             with atomic_path(Path(keep_workbook)) as tmp:

@@ -13,10 +13,13 @@ page breaks fall between themes.
 """
 from __future__ import annotations
 
+from itertools import groupby
+
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..reports.plain import first_use
-from ..reports.rows import NO_POLARITY, SUPPRESSED as WHY_SUPPRESSED, Row
+from ..reports.rows import NO_POLARITY, Row
+from ..reports.rows import SUPPRESSED as WHY_SUPPRESSED
 from .figures import write_value
 from .layout import Layout, theme_title
 from .model import BookData
@@ -113,7 +116,6 @@ def write(wb, st, data: BookData, lay: Layout, name: str = "Scorecard") -> None:
                         f"shown as {SUPPRESSED} (suppressed).", st.note(bold=True))
 
     first = 0
-    from itertools import groupby
     for group, run in groupby(cols, key=lambda c: c[3]):
         last_of_run = first + len(list(run)) - 1
         if not group:
@@ -149,8 +151,8 @@ def write(wb, st, data: BookData, lay: Layout, name: str = "Scorecard") -> None:
     ws.set_h_pagebreaks(page_breaks(lay.groups, heights))
     row += 1
     notes = [f"Comparators: {data.comparator_note}",
-             "n/N: this month's numerator and denominator (for an average, n is the number of "
-             "cases). n/a: not available for this geography this month (the appendix says why)."]
+             ("n/N: this month's numerator and denominator (for an average, n is the number of "
+              "cases). n/a: not available for this geography this month (the appendix says why).")]
     if data.not_available:
         notes.append(f"{len(data.not_available)} indicator(s) cannot be computed from this extract "
                      "and are left off; the appendix lists them.")
