@@ -91,7 +91,8 @@ def _cover(wb, st, first: BookData, books: list[BookData]) -> None:
 def _contents(wb, st, first: BookData, secs: list[Section], pages: dict[str, int] | None,
               page_text: str = "Page &P of &N") -> None:
     ws = wb.add_worksheet("Contents")
-    page_setup(ws, first, "Contents", page=page_text)
+    page_setup(ws, first, "Contents", page=page_text, repeat_rows=(3,))
+    ws.set_start_page(CONTENTS_PAGE)        # printed alone, it still numbers as in the pack
     labels = ["Scorecard", "Highlights", "Trend", "Overview"]
     ws.set_column(0, 0, 40)
     ws.set_column(1, 1, 14)
@@ -204,20 +205,24 @@ def write_pack(books: list[BookData], out: Path, soffice: str | None = None,
         if missing:
             raise CpxlError(f"the board pack printed, but these parts were not found in it: "
                             f"{', '.join(m.rstrip(' -') for m in missing[:5])}")
+        # the contents again, now with the page numbers: the same rows, so the same pages
+        n_contents = pages[secs[0].marker] - CONTENTS_PAGE
         contents = work / "contents.xlsx"
         wb = xlsxwriter.Workbook(str(contents), WORKBOOK_OPTIONS)
         try:
             _contents(wb, Styles(wb), books[0], secs, pages,
-                      page_text=f"Page {CONTENTS_PAGE} of {total}")
+                      page_text=f"Page &P of {total}")
         finally:
             wb.close()
         [contents_pdf] = pdf.convert([contents], work, soffice=soffice)
         reader, extra = PdfReader(str(printed)), PdfReader(str(contents_pdf))
-        if len(extra.pages) != 1:
-            raise CpxlError("the board pack's contents did not fit one page")
+        if len(extra.pages) != n_contents:
+            raise CpxlError(f"the board pack's contents printed on {len(extra.pages)} page(s) "
+                            f"instead of {n_contents}; nothing was written")
         writer = PdfWriter()
         for n, page in enumerate(reader.pages, start=1):
-            writer.add_page(extra.pages[0] if n == CONTENTS_PAGE else page)
+            k = n - CONTENTS_PAGE
+            writer.add_page(extra.pages[k] if 0 <= k < n_contents else page)
         writer.add_metadata({"/Title": f"{books[0].authority} Corporate Parenting Board pack, "
                                        f"{books[0].period_end:%B %Y}",
                              "/Subject": MARKING, "/Keywords": MARKING, "/Author": "cpxl"})
