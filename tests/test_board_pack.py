@@ -192,6 +192,16 @@ def test_every_page_numbered_marked_and_a4_landscape(pack):
         assert "OFFICIAL-SENSITIVE" in text and f"Page {k} of {n}" in text, k
     contents = reader.pages[1].extract_text()
     assert "Contents" in contents and "Aldermoor" in contents and "Thresholds" in contents
+    # the contents' page numbers are where each part starts
+    layout = subprocess.run(["pdftotext", "-f", "2", "-l", "2", "-layout", str(pack), "-"],
+                            capture_output=True, text=True, timeout=60).stdout
+    line = next(x for x in layout.splitlines() if x.strip().startswith("Aldermoor"))
+    scorecard, highlights, trend = (int(n) for n in re.findall(r"\b\d+\b", line)[:3])
+    top = [p.extract_text() for p in reader.pages]
+    assert "Aldermoor - Scorecard - " in top[scorecard - 1]
+    assert "Aldermoor - Scorecard - " not in top[scorecard - 2]
+    assert "Aldermoor - Highlights - " in top[highlights - 1]
+    assert "Aldermoor - Trend - " in top[trend - 1]
     # the appendix is printed once, not per book
     heads = [p.extract_text().split("\n")[0] for p in reader.pages]
     assert sum("Testshire - Thresholds - " in h for h in heads) >= 1
