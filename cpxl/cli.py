@@ -171,6 +171,11 @@ def cmd_scorecards(args) -> int:
     return run_batch(args)
 
 
+def cmd_pack(args) -> int:
+    from .scorecard.pack import run_pack
+    return run_pack(args)
+
+
 def cmd_update_workbook(args) -> int:
     from .xl.update import update_workbook_command
     _check_arguments(args)
@@ -319,7 +324,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--with-child-lists", action="store_true",
                     help="add the children behind each red indicator (personal data)")
     sp.add_argument("--months", type=int, default=13, help="trend length (default 13)")
+    sp.add_argument("--pack", action="store_true",
+                    help="also write the board pack: one PDF of every book (LibreOffice)")
     sp.set_defaults(func=cmd_scorecards)
+
+    sp = sub.add_parser("pack", help="write the board pack: one PDF, cover to appendix")
+    data_args(sp)
+    sp.add_argument("--out", required=True, help="the PDF to write")
+    sp.add_argument("--districts", help="only these districts and areas (the authority always)")
+    sp.add_argument("--suppress", type=int, default=0, metavar="N",
+                    help="show counts from 1 to N as c (for copies that leave the authority)")
+    sp.add_argument("--months", type=int, default=13, help="trend length (default 13)")
+    sp.add_argument("--xlsx", action="store_true", help="also save the pack's workbook beside it")
+    sp.set_defaults(func=cmd_pack)
 
     sp = sub.add_parser("update-workbook", help="write the indicator table into a sheet of an existing workbook")
     sp.add_argument("book", help="the workbook (.xlsx or .xlsm)")

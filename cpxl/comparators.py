@@ -29,12 +29,14 @@ __all__ = [
     "comparators",
     "indicator_info",
     "indicators",
+    "neighbour_values",
     "quartile",
     "source_note",
 ]
 
 _CSV = "comparators.csv"
 _META = "comparators_meta.json"
+_GROUPS = "neighbour_groups.csv"
 
 #: which= values accepted by comparator(), lower-cased, to the column they read
 _WHICH = {"england": "england", "region": "region", "neighbours": "neighbours", "la": "la_value"}
@@ -170,3 +172,24 @@ def source_note(indicator: str) -> str:
         label = "Caveat" if info["match"] == "partial" else "Definition differs"
         note += f". {label}: {info['note']}"
     return note
+
+
+@lru_cache(maxsize=1)
+def _groups() -> pd.DataFrame:
+    with _data_file(_GROUPS).open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype={"la_code": str, "neighbour": str})
+
+
+def neighbour_values(la_code, method: str = "mean", group: int = 2025) -> dict[str, float]:
+    """Per indicator, the ``method`` ("mean" or "median") of the published values of the
+    authority's 10 statistical neighbours in the DfE's ``group`` (2025 or 2021) groupings, over
+    those with a value (the mean of the 2025 groups is the ``neighbours`` column)."""
+    if method not in ("mean", "median") or group not in (2021, 2025):
+        raise ValueError(f"neighbours: method is mean or median and the groups 2025 or 2021; "
+                         f"got {method!r}, {group!r}")
+    code = _code(la_code)
+    g = _groups()
+    mine = g.loc[(g["set"] == group) & (g["la_code"] == code), "neighbour"].tolist()
+    t = _table()
+    values = t.loc[t["la_code"].isin(mine)].groupby("indicator")["la_value"]
+    return {k: float(v) for k, v in getattr(values, method)().items() if pd.notna(v)}

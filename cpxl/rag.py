@@ -16,9 +16,19 @@ Green when the value is at least as good as England, Amber when it is worse by n
 England's value (relative: England 80% gives Amber down to 72%; for lower-is-better, England 10%
 gives Amber up to 11%), Red beyond.  Without an England figure either, there is no RAG ("").
 
-Values are banded as they are shown: rounded to the unit's display precision (percentages,
-rates and scores to 1 decimal place, counts and days to whole numbers), so a board member never
-sees "90.0%" marked Amber against a 90% threshold.
+**Statutory local indicators** (visits, reviews, health assessments, initial health assessments,
+personal education plans, return home interviews) have no England figure; they take the default
+thresholds of :data:`STATUTORY_THRESHOLDS` (documented with their sources in docs/scorecards.md),
+which a ``[thresholds.<id>]`` table overrides.
+
+**Comparable only**: an indicator whose cpxl definition differs from the published one
+(:func:`comparable` is False: residential care, missing, suitable accommodation, 3 or more social
+workers, caseload) is never banded against England; it is rated only with configured thresholds.
+
+Values and thresholds are banded as they are shown: both rounded to the unit's display precision
+(percentages, rates and scores to 1 decimal place, counts and days to whole numbers), so a board
+member never sees "90.0%" marked Amber against a 90% threshold, nor 16.4 marked Red beside
+"Amber at 16.4".
 
 Everything here is plain Python and pandas, so the scorecards, the batch and the worksheet
 functions band values the same way::
@@ -45,6 +55,34 @@ DEFAULT_RELATIVE_MARGIN = 0.10
 #: decimal places a value is shown (and banded) with, by unit
 DISPLAY_DECIMALS = {"count": 0, "%": 1, "rate per 10,000": 1, "days": 0, "score": 1, "ratio": 2,
                     "cases per FTE": 1}
+
+
+#: defaults for the statutory local indicators, which have no published England figure:
+#: (green, amber, why).  A duty the law sets for every child is Green only close to 100%.
+STATUTORY_THRESHOLDS = {
+    "visits_in_time_pct": (95.0, 85.0, "statutory visits at least every 6 weeks (Care Planning, "
+                           "Placement and Case Review (England) Regulations 2010, reg. 28)"),
+    "reviews_in_time_pct": (95.0, 85.0, "reviews within 20 working days, 3 months, then 6 months "
+                            "(Care Planning Regulations 2010, reg. 33)"),
+    "pep_pct": (95.0, 85.0, "a personal education plan as part of every care plan, reviewed each "
+                "term (Promoting the education of looked-after children, DfE 2018)"),
+    "health_assessment_pct": (90.0, 80.0, "review health assessments every 6 months under 5, "
+                              "yearly from 5 (Promoting the health and well-being of looked-after "
+                              "children, DfE/DHSC 2015)"),
+    "iha_20wd_pct": (90.0, 75.0, "initial health assessment within 20 working days of entering "
+                     "care (Promoting the health and well-being of looked-after children, 2015)"),
+    "missing_rhi_3days_pct": (90.0, 75.0, "a return home interview within 72 hours of return "
+                              "(Children who run away or go missing from home or care, DfE 2014)"),
+}
+#: bases a :class:`Bands` can have
+BASIS_CONFIGURED, BASIS_STATUTORY, BASIS_ENGLAND = "configured", "statutory default", "England"
+
+
+def comparable(indicator_id: str) -> bool:
+    """Whether cpxl's definition is the published comparator's (so England can band it)."""
+    from .comparators import indicator_info
+    info = indicator_info(indicator_id)
+    return info is not None and info.get("match") == "exact"
 
 
 @dataclass(frozen=True)
@@ -153,15 +191,21 @@ def bands(indicator, thresholds=None, comparators=None) -> Bands | None:
     own = _own_thresholds(ind.id, thresholds)
     england = _england(ind.id, comparators)
     decimals = DISPLAY_DECIMALS.get(ind.unit, 1)
+    def shown_(x):
+        return round_half_up(x, decimals)
     if own is not None:
         t = check_thresholds(ind, own)
-        return Bands(ind.polarity, t["green"], t["amber"], t.get("target", t["green"]),
-                     "configured", england, decimals)
-    if england is None:
+        return Bands(ind.polarity, shown_(t["green"]), shown_(t["amber"]),
+                     shown_(t.get("target", t["green"])), BASIS_CONFIGURED, england, decimals)
+    if ind.id in STATUTORY_THRESHOLDS:
+        green, amber, _why = STATUTORY_THRESHOLDS[ind.id]
+        return Bands(ind.polarity, green, amber, green, BASIS_STATUTORY, england, decimals)
+    if england is None or not comparable(ind.id):
         return None
     margin = abs(england) * DEFAULT_RELATIVE_MARGIN
     amber = england - margin if ind.polarity == "higher" else england + margin
-    return Bands(ind.polarity, england, amber, england, "England", england, decimals)
+    return Bands(ind.polarity, shown_(england), shown_(amber), shown_(england), BASIS_ENGLAND,
+                 england, decimals)
 
 
 def band(value, polarity: str, green, amber) -> str:

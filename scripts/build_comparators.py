@@ -58,6 +58,8 @@ DEFAULT_OUT = REPO / "cpxl" / "data"
 
 # Paths inside the data folder; the metadata records them as data/<path>.
 SN_FILE = "dfe/sn_model_2025_wide.csv"
+SN_2021_FILE = "dfe/New_Statistical_Neighbour_Groupings_April_2021.csv"
+GROUPS_CSV = "neighbour_groups.csv"
 LAIT_FILE = "lait/bds_long_0.parquet"
 LAIT_DICT = "lait/lait_data_dictionary.csv"
 
@@ -574,6 +576,24 @@ def write(table: pd.DataFrame, meta: dict, out: Path) -> tuple[Path, Path]:
     return csv_path, json_path
 
 
+def neighbour_groups(data: Path) -> pd.DataFrame:
+    """Both DfE statistical neighbour groupings, long: set, la_code, rank, neighbour.
+
+    Shipped so that cpxl.toml can choose the 2025 or the 2021 groups, and a mean or a median.
+    """
+    parts = []
+    for _, r in read_neighbours(data).iterrows():
+        parts += [(2025, r["la_code"], k, n) for k, n in enumerate(r["sn"], start=1)]
+    old = pd.read_csv(data / SN_2021_FILE, dtype=str, encoding="utf-8-sig")
+    for _, r in old.iterrows():
+        code = str(r["LA number"]).strip()
+        for k in range(1, 11):
+            n = str(r.get(f"SN{k}", "") or "").strip()
+            if n and n.lower() != "nan" and code:
+                parts.append((2021, code, k, n))
+    return pd.DataFrame(parts, columns=["set", "la_code", "rank", "neighbour"])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=None,
@@ -589,6 +609,9 @@ def main(argv: list[str] | None = None) -> int:
                  f"--data or ${DATA_ENV}")
     table, meta = build(data)
     csv_path, json_path = write(table, meta, args.out)
+    groups = args.out / GROUPS_CSV
+    neighbour_groups(data).to_csv(groups, index=False, lineterminator="\n")
+    print(f"wrote {groups}")
     print(f"wrote {csv_path} ({csv_path.stat().st_size:,} bytes, {len(table):,} rows, "
           f"{table['indicator'].nunique()} indicators) and {json_path}")
     return 0

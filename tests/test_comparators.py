@@ -170,6 +170,8 @@ def test_shipped_files_match_a_rebuild(tmp_path):
     spec.loader.exec_module(mod)
     assert mod.main(["--data", str(public), "--out", str(tmp_path)]) == 0
     assert (tmp_path / "comparators.csv").read_bytes() == (DATA / "comparators.csv").read_bytes()
+    assert ((tmp_path / "neighbour_groups.csv").read_bytes()
+            == (DATA / "neighbour_groups.csv").read_bytes())
     rebuilt = json.loads((tmp_path / "comparators_meta.json").read_text(encoding="utf-8"))
     shipped = json.loads((DATA / "comparators_meta.json").read_text(encoding="utf-8"))
     assert rebuilt == shipped

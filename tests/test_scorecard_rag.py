@@ -52,7 +52,7 @@ def test_default_from_the_published_comparators_frame():
     assert rag("health_check_pct", england, comparators=frame) == "Green"
     assert rag("health_check_pct", england * 0.85, comparators=frame) == "Red"
     b = bands("health_check_pct", comparators=frame)
-    assert b.basis == "England" and b.amber == pytest.approx(england * 0.9)
+    assert b.basis == "England" and b.amber == round_half_up(england * 0.9, 1)
 
 
 def test_configured_thresholds_win_over_england():
@@ -64,8 +64,34 @@ def test_no_rag_for_neither_blank_or_nothing_to_band_on():
     assert rag("cla_count", 500, comparators={"england": 100}) == ""
     assert rag("visits_in_time_pct", None, thresholds={"green": 90}) == ""
     assert rag("visits_in_time_pct", math.nan, thresholds={"green": 90}) == ""
-    assert rag("visits_in_time_pct", 50) == ""
-    assert bands("visits_in_time_pct") is None
+    assert rag("dental_check_pct", 50) == ""            # local, no default, no England figure
+    assert bands("dental_check_pct") is None
+
+
+def test_statutory_local_indicators_have_default_thresholds_that_config_overrides():
+    # visits: Green from 95%, Amber from 85% (docs/scorecards.md gives the sources)
+    assert rag("visits_in_time_pct", 95) == "Green"
+    assert rag("visits_in_time_pct", 94.96) == "Green"          # shown as 95.0%
+    assert rag("visits_in_time_pct", 85) == "Amber"
+    assert rag("visits_in_time_pct", 84.9) == "Red"
+    assert bands("iha_20wd_pct").basis == "statutory default"
+    assert rag("visits_in_time_pct", 86, thresholds={"green": 80, "amber": 70}) == "Green"
+
+
+def test_thresholds_are_rounded_as_shown_so_colour_agrees_with_the_page():
+    # England 14.9, lower is better: the amber line is 14.9 x 1.1 = 16.39, printed "16.4";
+    # a value printed 16.4 must be Amber, not Red
+    b = bands("sdq_avg_score", comparators={"england": 14.9})
+    assert (b.green, b.amber) == (14.9, 16.4)
+    assert b.band(16.4) == "Amber" and b.band(16.44) == "Amber" and b.band(16.45) == "Red"
+
+
+def test_no_default_against_england_where_the_definitions_differ():
+    # cpxl's residential care counts R1, R2, R5, S1 too; DfE's is K1, K2 only
+    assert bands("placed_residential_pct", comparators={"england": 12.0}) is None
+    assert rag("missing_pct", 20.0, comparators={"england": 11.0}) == ""
+    # configured thresholds still rate it
+    assert rag("missing_pct", 9.0, thresholds={"green": 10, "amber": 12}) == "Green"
 
 
 def test_values_are_banded_as_shown():

@@ -51,7 +51,7 @@ def test_pdf_flag_renders_every_book_with_pages(tmp_path):
     text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(authority), "-"],
                           capture_output=True, text=True, timeout=60).stdout
     for words in ("Testshire: Corporate Parenting scorecard", "OFFICIAL-SENSITIVE", "RAG",
-                  "England", "Dec 2025"):
+                  "England", "Dec", "not rated"):
         assert words in text
     png = pdf.render_png(authority, tmp_path / "first.png")
     assert png.stat().st_size > 20_000

@@ -104,7 +104,7 @@ def _add_child_lists(ctx, books: list[BookData]) -> None:
     first = books[0]
     red = [m.id for i, m in enumerate(first.indicators)
            if m.kind in ("percent", "mean") and first.bands[i] is not None
-           and any(b.bands[i].band(b.own.latest(i)) == "Red" for b in books)]
+           and any(b.rows(b.own)[i].rag in child_lists.BELOW_GREEN for b in books)]
     bands = {m.id: b for m, b in zip(first.indicators, first.bands)}
     lists = child_lists.failing_children(ctx, [CATALOGUE[i] for i in red], bands)
     for b in books:
@@ -159,7 +159,11 @@ def to_pdf(paths: list[Path], out: Path, jobs: int = 1, soffice: str | None = No
 def run_batch(args) -> int:
     started = time.perf_counter()
     _period_end, _months, jobs, _n, _names, out = _arguments(args)
-    soffice = pdf.require_soffice() if getattr(args, "pdf", False) else None
+    pack = bool(getattr(args, "pack", False))
+    if pack and getattr(args, "with_child_lists", False):
+        raise CpxlError("--pack cannot be used with --with-child-lists: the board pack holds no "
+                        "child lists")
+    soffice = pdf.require_soffice() if getattr(args, "pdf", False) or pack else None
     print("Reading the data and computing the indicators (once for every geography)...",
           file=sys.stderr)
     books, paths = plan(args)
@@ -169,9 +173,13 @@ def run_batch(args) -> int:
         if soffice:
             check_writable(p.with_suffix(".pdf"))
     write_all(books, paths, jobs=jobs)
-    made = to_pdf(paths, out, jobs=jobs, soffice=soffice) if soffice else []
+    made = to_pdf(paths, out, jobs=jobs, soffice=soffice) if getattr(args, "pdf", False) else []
+    if pack:
+        from .pack import pack_name, write_pack
+        packed = write_pack(books, out / pack_name(books), soffice=soffice)
+        print(f"Board pack written to {packed}")
     took = time.perf_counter() - started
-    what = f"{len(paths)} workbook(s)" + (f" and {len(made)} PDF(s)" if soffice else "")
+    what = f"{len(paths)} workbook(s)" + (f" and {len(made)} PDF(s)" if made else "")
     print(f"{what} written to {out} in {took:.1f} s")
     if getattr(args, "with_child_lists", False):
         print("These files hold child lists (personal data, OFFICIAL-SENSITIVE): keep them within "

@@ -41,6 +41,10 @@ def build(wb, data: BookData) -> None:
     wb.set_custom_property("Geography", data.title)
     wb.set_custom_property("Period end", data.period_end.isoformat())
     wb.set_custom_property("Suppression", f"1-{data.suppress} shown as c" if data.suppress else "none")
+    if personal:                 # the Scorecard links to the lists: their names come first
+        taken = {n.casefold() for n in ("Scorecard", "Highlights", "Trend", "Overview",
+                                        "Thresholds", "Definitions", "Data quality")}
+        data.__dict__["child_sheets"] = child_lists.sheet_names(data, taken)
     scorecard_sheet.write(wb, st, data, lay)
     highlights.write(wb, st, data)
     trend.write(wb, st, data, lay)
@@ -51,7 +55,7 @@ def build(wb, data: BookData) -> None:
     quality.write(wb, st, data)
     if personal:
         taken = {ws.name.casefold() for ws in wb.worksheets()}
-        child_lists.write(wb, st, data, taken)
+        child_lists.write(wb, st, data, taken, data.__dict__["child_sheets"])
 
 
 def write_book(data: BookData, path) -> Path:

@@ -1,6 +1,7 @@
-"""``--with-child-lists``: the children behind each red indicator, for managers to act on.
+"""``--with-child-lists``: the children behind each indicator below its green line, to act on.
 
-Off by default.  With it, each book gets one sheet per indicator that is Red for its geography,
+Off by default.  With it, each book gets one sheet per rated indicator that is Amber or Red for
+its geography (linked from the indicator's counts on the Scorecard),
 listing the CHILD identifier, the child's district and the fact that makes the child count (the
 last visit date, the placement count, the OC2 code ...), under an OFFICIAL-SENSITIVE personal data
 banner; the file name says ``_CHILD_LISTS`` and its header and footer say PERSONAL DATA.  Without
@@ -24,6 +25,9 @@ from ..rag import Bands
 from .model import BookData, ChildRow
 from .naming import safe_sheet_name
 from .styles import page_setup, row_height
+
+#: the bands whose children are listed: every rated indicator below its green line
+BELOW_GREEN = ("Amber", "Red")
 
 BANNER = ("OFFICIAL-SENSITIVE - PERSONAL DATA. Children's identifiers, for managers to act on. "
           "Keep within the authority; do not share outside it; delete when no longer needed.")
@@ -84,12 +88,13 @@ def failing_children(ctx: Context, indicators: list[Indicator],
 
 
 def for_book(lists: dict[str, pd.DataFrame], data: BookData) -> dict[str, list[ChildRow]]:
-    """The lists of the indicators that are Red for this book's geography, its children only."""
+    """The lists of the indicators below green (rated) for this book's geography, its children
+    only."""
     names = {data.name} if data.kind == "district" else {s.name for s in data.districts}
     out = {}
+    rows = data.rows(data.own)
     for i, m in enumerate(data.indicators):
-        b = data.bands[i]
-        if m.id not in lists or b is None or b.band(data.own.latest(i)) != "Red":
+        if m.id not in lists or rows[i].rag not in BELOW_GREEN:
             continue
         frame = lists[m.id]
         if data.kind != "la":
@@ -244,26 +249,37 @@ def _facts(ind: Indicator, ctx, rows: pd.DataFrame) -> list[str]:
 
 # --- the sheets ---------------------------------------------------------------------------------
 
-def write(wb, st, data: BookData, taken: set[str]) -> None:
+def sheet_names(data: BookData, taken: set[str]) -> dict[str, str]:
+    """The sheet of each list (decided before the Scorecard, which links to them)."""
+    return {indicator_id: safe_sheet_name(
+        f"Children - {data.indicators[data.index(indicator_id)].title}", taken)
+        for indicator_id in (data.child_lists or {})}
+
+
+def write(wb, st, data: BookData, taken: set[str], names: dict[str, str] | None = None) -> None:
     lists = data.child_lists or {}
+    names = names if names is not None else sheet_names(data, taken)
     if not lists:
         ws = wb.add_worksheet(safe_sheet_name("Child lists", taken))
         page_setup(ws, data, "Child lists", personal=True)
         ws.set_column(0, 0, 100)
         ws.write_string(0, 0, BANNER, st.banner())
-        ws.write_string(2, 0, "No indicator is Red for this geography, so there are no lists.",
+        ws.write_string(2, 0, "Every rated indicator is Green for this geography, so there are no "
+                        "lists.",
                         st.subtitle())
         return
     for indicator_id, rows in lists.items():
-        m = data.indicators[data.index(indicator_id)]
-        ws = wb.add_worksheet(safe_sheet_name(f"Children - {m.title}", taken))
+        i = data.index(indicator_id)
+        m = data.indicators[i]
+        ws = wb.add_worksheet(names[indicator_id])
         page_setup(ws, data, f"Children: {m.title}", personal=True, repeat_rows=(4,))
         ws.set_column(0, 0, 14)
         ws.set_column(1, 1, 24)
         ws.set_column(2, 2, 70)
         ws.set_row(0, 30)
         ws.merge_range(0, 0, 0, 2, BANNER, st.banner())
-        ws.write_string(1, 0, f"{m.title}: Red for {data.title} at {data.period_end:%d %B %Y}",
+        ws.write_string(1, 0, f"{m.title}: {data.rows(data.own)[i].rag} for {data.title} at "
+                        f"{data.period_end:%d %B %Y}",
                         st(bold=True, font_size=11))
         note = f"{len(rows):,} child(ren) make this indicator worse. {m.definition}"
         ws.merge_range(2, 0, 2, 2, note, st.note(text_wrap=True, valign="top"))

@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 
 from ..geography import UNKNOWN
-from .figures import direction, rounded, say, say_change, say_pair
+from .figures import rounded, say, say_change, say_pair
 from .model import BookData, Meta, Series
 from .styles import NAVY, page_setup, row_height
 
 TOP = 3
+BODY_WIDTH = 99
 
 
 def _month(d, other=None) -> str:
@@ -79,17 +80,62 @@ def headline(data: BookData) -> list[str]:
             out.append(f"In the year to {this:%d %B %Y}, {say(data.indicators[started], s)} "
                        f"{'child' if s == 1 else 'children'} started to be looked after and "
                        f"{say(data.indicators[ceased], c)} ceased.")
-    rated = [(k, m) for k, m in enumerate(data.indicators) if m.rated and data.bands[k] is not None]
+            if s and c:
+                ratio = s / c
+                if round(ratio, 2) == 1:
+                    words = "as many children started to be looked after as ceased"
+                elif ratio > 1:
+                    words = (f"{ratio:.2f} children started to be looked after for every one who "
+                             "ceased: more are coming into care than leaving")
+                else:
+                    words = (f"{ratio:.2f} children started to be looked after for every one who "
+                             "ceased: more are leaving care than coming in")
+                out[-1] = out[-1][:-1] + f"; {words}."
+    out += year_on_year(data)
+    rows = data.rows(own)
     counts = {"Green": 0, "Amber": 0, "Red": 0}
-    for k, m in rated:
-        band = data.bands[k].band(own.latest(k))
-        if band:
-            counts[band] += 1
+    for r in rows:
+        if r.rated:
+            counts[r.rag] += 1
     total = sum(counts.values())
     if total:
         out.append(f"Of {total} RAG-rated indicators, {counts['Green']} are Green, "
                    f"{counts['Amber']} Amber and {counts['Red']} Red.")
+    red = [r for r in rows if r.rag == "Red"]
+    if red:
+        out.append("Red: " + "; ".join(_with_counts(r) for r in red) + ".")
+    newly = [r for r in red if r.previous_rag and r.previous_rag != "Red"]
+    if newly:
+        out.append(f"Newly Red since {_month(last)}: " + "; ".join(
+            f"{r.title} (was {r.previous_rag})" for r in newly) + ".")
     return out
+
+
+def _with_counts(r) -> str:
+    """"Children looked after with 3 or more placements in the year: 58 of 500 children, 11.6%"."""
+    shown = f"{r.shown:,.{r.decimals}f}{'%' if r.unit == '%' else ''}"
+    if r.kind == "percent" and r.numerator is not None and r.denominator is not None:
+        return f"{r.title}: {r.numerator:,.0f} of {r.denominator:,.0f}, {shown}"
+    return f"{r.title}: {shown}"
+
+
+def year_on_year(data: BookData) -> list[str]:
+    """The headline indicators against the same month a year before (with 13 months or more)."""
+    if len(data.periods) < 13:
+        return []
+    then = data.periods[-13]
+    parts = []
+    for r in data.rows(data.own):
+        m = data.indicators[data.index(r.indicator)]
+        old = r.series[-13]
+        if not m.headline or r.value is None or old is None or r.unit == "count":
+            continue
+        if r.polarity in ("higher", "lower") and not r.rated:
+            continue
+        parts.append(f"{r.title} {say_pair(m, old, r.value)}")
+    if not parts:
+        return []
+    return [f"Since {then:%B %Y}: " + "; ".join(parts[:5]) + "."]
 
 
 def _member_moves(data: BookData, i: int, change: float) -> str:
@@ -115,25 +161,33 @@ def _member_moves(data: BookData, i: int, change: float) -> str:
     if not moves:
         return ""
     rising = change > 0 if change else max(moves)[0] > 0
-    same_way = sorted((d for d in moves if (d[0] > 0) == rising), key=lambda d: -abs(d[0]))[:2]
+    same_way = [(rounded(d, m.decimals), name) for d, name in moves if (d > 0) == rising]
     if not same_way:
         return ""
-    word = ("rise" if rising else "fall") + ("s" if len(same_way) > 1 else "")
-    places = _join([f"{name} ({say_change(m, d)})" for d, name in same_way])
-    verb = "were" if len(same_way) > 1 else "was"
-    return f"; the largest {word} {verb} in {places}"
+    return "; " + largest_moves(m, same_way, rising)
+
+
+def largest_moves(m: Meta, moves: list[tuple[float, str]], rising: bool) -> str:
+    """"the largest rises were Saltreach (+3); Hollowmere, Kestrelford and Marrowdale (+2)":
+    the two largest moves, every place that ties on one named (alphabetically)."""
+    sizes = sorted({abs(d) for d, _n in moves}, reverse=True)[:2]
+    groups = [(size, sorted(n for d, n in moves if abs(d) == size)) for size in sizes]
+    places = sum(len(names) for _s, names in groups)
+    word = ("rise" if rising else "fall") + ("s" if places > 1 else "")
+    sign = 1 if rising else -1
+    text = "; ".join(f"{_join(names)} ({say_change(m, sign * size)})" for size, names in groups)
+    return f"the largest {word} {'were' if places > 1 else 'was'} in {text}"
 
 
 def largest_changes(data: BookData) -> list[str]:
     last = data.periods[-2]
     better, worse = [], []
+    rows = data.rows(data.own)
     for i, m in enumerate(data.indicators):
-        if not m.rated:
-            continue
-        now, before = _pair(data.own, i)
-        _words, tone = direction(m, now, before)
-        if tone not in ("better", "worse"):
-            continue
+        r = rows[i]
+        if not r.rated or r.direction not in ("better", "worse"):
+            continue            # not rated, or a move within the margin: not a highlight
+        now, before, tone = r.value, r.previous, r.direction
         item = (_score(m, now, before), f"{m.title} ({say_pair(m, before, now)})")
         (better if tone == "better" else worse).append(item)
     out = []
@@ -150,9 +204,9 @@ def _ranked(data: BookData, i: int, members: list[Series]) -> list[tuple[float, 
     """Members with a value for indicator ``i``: (goodness, name, value), best first."""
     m = data.indicators[i]
     sign = 1 if m.polarity == "higher" else -1
-    rows = [(sign * v, s.name, v) for s in members if s.name != UNKNOWN
-            for v in [s.latest(i)] if v is not None]
-    return sorted(rows, key=lambda r: -r[0])
+    rows = [(sign * rounded(v, m.decimals), s.name, v) for s in members if s.name != UNKNOWN
+            for v in [s.latest(i)] if v is not None and data.rows(s)[i].rated]
+    return sorted(rows, key=lambda r: (-r[0], r[1]))
 
 
 def districts(data: BookData) -> list[str]:
@@ -182,8 +236,8 @@ def districts(data: BookData) -> list[str]:
         return out
     tallies = []
     for s in members:
-        bands = [data.bands[i].band(s.latest(i)) for i in rated if data.bands[i] is not None]
-        bands = [b for b in bands if b]
+        srows = data.rows(s)
+        bands = [srows[i].rag for i in rated if srows[i].rated]
         if bands:
             tallies.append((bands.count("Green"), bands.count("Red"), len(bands), s.name))
     if tallies:
@@ -198,33 +252,34 @@ def districts(data: BookData) -> list[str]:
         m = data.indicators[i]
         ranked = _ranked(data, i, members)
         if len(ranked) >= 2 and ranked[0][0] != ranked[-1][0]:
-            out.append(f"{m.title}: best in {ranked[0][1]} ({say(m, ranked[0][2])}), "
-                       f"worst in {ranked[-1][1]} ({say(m, ranked[-1][2])}).")
+            best = [r for r in ranked if r[0] == ranked[0][0]]
+            worst = [r for r in ranked if r[0] == ranked[-1][0]]
+            out.append(f"{m.title}: best in {_join([r[1] for r in best])} "
+                       f"({say(m, best[0][2])}), worst in {_join([r[1] for r in worst])} "
+                       f"({say(m, worst[0][2])}).")
     return out
 
 
 def rag_changes(data: BookData) -> list[str]:
     last = data.periods[-2]
     moved: dict[str, list[str]] = {"Red": [], "Amber": [], "Green": []}
-    for i, m in enumerate(data.indicators):
-        b = data.bands[i]
-        if b is None:
-            continue
-        now, before = _pair(data.own, i)
-        new, old = b.band(now), b.band(before)
+    for r in data.rows(data.own):
+        new, old = r.rag, r.previous_rag
         if new and old and new != old:
-            moved[new].append(f"{m.title} (was {old})")
+            moved[new].append(f"{r.title} (was {old})")
     out = [f"Moved to {band}: {_join(items)}." for band, items in moved.items() if items]
     return out or [f"No indicator changed its RAG rating since {_month(last)}."]
 
 
 def against_england(data: BookData) -> list[str]:
     gaps = []
+    rows = data.rows(data.own)
     for i, m in enumerate(data.indicators):
         comp = data.comparators[i]
         v = data.own.latest(i)
-        if not m.rated or comp is None or comp.england is None or v is None:
-            continue
+        if (not rows[i].rated or comp is None or not comp.comparable or comp.england is None
+                or v is None):
+            continue            # never ranked against a figure defined differently
         e = comp.england
         gap = (v - e) if m.polarity == "higher" else (e - v)
         size = gap if m.unit == "%" else (gap / abs(e) * 100 if e else 0.0)
@@ -253,7 +308,7 @@ def quality(data: BookData) -> list[str]:
             "whole extract")
     if not_used:
         text += f", {not_used:,} of them left out of the figures"
-    return [text + "; the Data quality sheet lists them."]
+    return [text + "; the Data quality page lists them."]
 
 
 def sections(data: BookData) -> list[tuple[str, list[str]]]:
@@ -268,19 +323,19 @@ def sections(data: BookData) -> list[tuple[str, list[str]]]:
     return [(h, b) for h, b in parts if b]
 
 
-def write(wb, st, data: BookData) -> None:
-    ws = wb.add_worksheet("Highlights")
-    page_setup(ws, data, "Highlights", landscape=False)
+def write(wb, st, data: BookData, name: str = "Highlights") -> None:
+    ws = wb.add_worksheet(name)
+    page_setup(ws, data, "Highlights")
     ws.set_column(0, 0, 3)
-    ws.set_column(1, 1, 100)
+    ws.set_column(1, 1, BODY_WIDTH)
     ws.set_row(0, 22)
     ws.write_string(0, 0, f"{data.title}: highlights for {data.period_end:%B %Y}", st.title())
     ws.write_string(1, 0, "Generated from the figures on the Scorecard; changes are since the "
                     f"end of {_month(data.periods[-2])}.", st.subtitle())
     head = st(bold=True, font_size=11, font_color=NAVY, bottom=1, bottom_color=NAVY)
-    bullet = st(font_size=10, align="right", valign="top", font_color=NAVY)
-    body = st(font_size=10, text_wrap=True, valign="top")
-    lead = st(font_size=10, bold=True)
+    bullet = st(align="right", valign="top", font_color=NAVY)
+    body = st(text_wrap=True, valign="top")
+    lead = st(bold=True, text_wrap=True, valign="top")
     row = 3
     for heading, bullets in sections(data):
         ws.merge_range(row, 0, row, 1, heading, head)
@@ -289,11 +344,13 @@ def write(wb, st, data: BookData) -> None:
         for text in bullets:
             ws.write_string(row, 0, "•", bullet)
             first, colon, rest = text.partition(": ")
-            if colon and len(first) <= 45:      # "Improved most since November: ..." in bold
-                ws.write_rich_string(row, 1, lead, first + colon, rest, body)
+            if colon and len(first) <= 45 and rest:    # "Improved most since November: ..." bold
+                # every fragment names its format: one font (a bare fragment falls back to the
+                # default font in LibreOffice)
+                ws.write_rich_string(row, 1, lead, first + colon, body, rest, body)
             else:
                 ws.write_string(row, 1, text, body)
-            ws.set_row(row, row_height([(text, 100)], size=10, minimum=16))
+            ws.set_row(row, row_height([(text, BODY_WIDTH)], minimum=16))
             row += 1
         row += 1
     ws.print_area(0, 0, max(row - 1, 1), 1)

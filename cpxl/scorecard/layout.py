@@ -16,15 +16,15 @@ THEME_TITLES = {"Profile": "Profile of the children looked after"}
 
 # Thresholds sheet: one row per indicator from THRESHOLD_FIRST_ROW, these columns.
 THRESHOLD_FIRST_ROW = 5
-TH_COL = {"title": 0, "id": 1, "unit": 2, "better": 3, "green": 4, "amber": 5, "target": 6,
-          "basis": 7, "england": 8}
+TH_COL = {"title": 0, "unit": 1, "better": 2, "green": 3, "amber": 4, "target": 5,
+          "england": 6, "basis": 7, "id": 8}        # the id is outside the print area
 
 # Trend sheet: title rows, then the charts (CHARTS_PER_ROW a band of CHART_ROWS rows), then the
 # table from its header row; the first month's column.
 TREND_TITLE_ROWS = 3
 TREND_FIRST_MONTH_COL = 2
 CHARTS_PER_ROW = 3
-CHART_ROWS = 12
+CHART_ROWS = 15
 
 
 def groups(indicators) -> list[tuple[str, list[int]]]:
@@ -53,9 +53,10 @@ class Layout:
     chart_col: int                      # first column of the figures charts and sparklines read
     months: int
     charts: list[int]                   # the headline indicators charted (those with a value)
+    trend_sheet: str = "Trend"
 
     @classmethod
-    def of(cls, data: BookData) -> "Layout":
+    def of(cls, data: BookData, trend_sheet: str = "Trend") -> "Layout":
         g = groups(data.indicators)
         charts = [i for i, m in enumerate(data.indicators)
                   if m.headline and np.isfinite(data.own.value[i]).any()]
@@ -80,19 +81,20 @@ class Layout:
         months = len(data.periods)
         # With suppression the table shows "c"; charts read a hidden copy with blanks instead.
         chart_col = TREND_FIRST_MONTH_COL + (months + 1 if data.suppress else 0)
-        return cls(g, header, trend_row, theme_row, auth, auth_heading, chart_col, months, charts)
+        return cls(g, header, trend_row, theme_row, auth, auth_heading, chart_col, months, charts,
+                   trend_sheet)
 
     def trend_range(self, row: int) -> str:
         """The months of one Trend row as an absolute reference for charts and sparklines."""
         first = xl_rowcol_to_cell(row, self.chart_col, row_abs=True, col_abs=True)
         last = xl_rowcol_to_cell(row, self.chart_col + self.months - 1, row_abs=True, col_abs=True)
-        return f"'Trend'!{first}:{last}"
+        return f"'{self.trend_sheet}'!{first}:{last}"
 
     def month_range(self) -> str:
         first = xl_rowcol_to_cell(self.trend_header_row, TREND_FIRST_MONTH_COL, True, True)
         last = xl_rowcol_to_cell(self.trend_header_row, TREND_FIRST_MONTH_COL + self.months - 1,
                                  True, True)
-        return f"'Trend'!{first}:{last}"
+        return f"'{self.trend_sheet}'!{first}:{last}"
 
 
 def threshold_cell(i: int, key: str) -> str:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..rag import DISPLAY_DECIMALS, Bands
+from ..reports.policy import Policy
+from ..reports.published import Comparator
+from ..reports.rows import Row, build_rows
 
 LEVEL_WORD = {"la": "authority", "area": "area", "district": "district"}
 
@@ -37,17 +40,6 @@ class Meta:
     @property
     def rated(self) -> bool:
         return self.polarity in ("higher", "lower")
-
-
-@dataclass(frozen=True)
-class Comparator:
-    """Published comparators of one indicator (cpxl.comparators), any of them may be None."""
-    england: float | None
-    region: float | None
-    neighbours: float | None
-    year: int | None
-    period: str
-    source: str
 
 
 @dataclass
@@ -114,6 +106,19 @@ class BookData:
     child_lists: dict[str, list[ChildRow]] | None = None   # indicator id -> children
     generated: dt.datetime = field(default_factory=dt.datetime.now)
     version: str = ""
+    policy: Policy = field(default_factory=Policy)
+    pack: bool = False                          # part of a board pack (the appendix is shared)
+    axis: list[tuple[float, float] | None] | None = None   # sparkline range per indicator (%)
+
+    def rows(self, series: Series) -> list[Row]:
+        """The scorecard rows (cpxl.reports) of one of this book's geographies."""
+        cache = self.__dict__.setdefault("_rows", {})
+        key = (series.level, series.name)
+        if key not in cache:
+            cache[key] = build_rows(self.indicators, series.value, series.numerator,
+                                    series.denominator, self.bands, self.comparators, self.policy,
+                                    series.value_c)
+        return cache[key]
 
     @property
     def period_end(self) -> dt.date:

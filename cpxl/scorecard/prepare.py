@@ -13,13 +13,16 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from .. import comparators as published
 from ..catalogue import CATALOGUE, THEMES, _load_all
 from ..errors import CpxlError
 from ..geography import UNKNOWN
-from ..rag import bands as make_bands, check_thresholds
+from ..rag import check_thresholds
+from ..reports.plain import printed_title
+from ..reports.policy import Policy
+from ..reports.published import comparator_table
+from ..reports.rows import thresholds as make_thresholds
 from . import suppress as sup
-from .model import BookData, Comparator, Meta, QualityRow, Series
+from .model import BookData, Meta, QualityRow, Series
 
 NOT_AVAILABLE = "not available"
 
@@ -41,13 +44,14 @@ def scorecard_indicators(table: pd.DataFrame) -> tuple[list, list[tuple[str, str
 
 
 def meta(ind) -> Meta:
-    return Meta(ind.id, ind.title, ind.unit, ind.kind, ind.polarity, ind.theme, ind.definition,
+    return Meta(ind.id, printed_title(ind.id, ind.title), ind.unit, ind.kind, ind.polarity, ind.theme, ind.definition,
                 ind.headline, ind.lait or "")
 
 
 def check_config_thresholds(config) -> None:
     """Every ``[thresholds.<id>]`` names an indicator and has sensible numbers."""
     _load_all()
+    Policy.from_config(config)                    # [scorecard], checked before any work
     where = config.path.name if config.path else "cpxl.toml"
     for key, table in (config.thresholds or {}).items():
         if key not in CATALOGUE:
@@ -58,40 +62,6 @@ def check_config_thresholds(config) -> None:
             raise CpxlError(f"{where}: [thresholds.{key}] must be a table, e.g. green = 90 and "
                             "amber = 80 on the lines below it")
         check_thresholds(CATALOGUE[key], table, where)
-
-
-def comparator_table(la_code, indicators) -> tuple[list[Comparator | None], str, str | None]:
-    """Per indicator the published comparators, a note for the sheet, and the region's name."""
-    if la_code is None:
-        return ([None] * len(indicators), "none shown: the configuration names no DfE LA code "
-                "([authority] la_code in cpxl.toml).", None)
-    try:
-        frame = published.comparators(la_code)
-    except ValueError as e:
-        raise CpxlError(f"[authority] la_code: {e}") from None
-    rows = {r["indicator"]: r for r in frame.to_dict("records")}
-    out = []
-    for ind in indicators:
-        r = rows.get(ind.id)
-        if r is None:
-            out.append(None)
-            continue
-        info = published.indicator_info(ind.id) or {}
-
-        def num(v):
-            return None if v is None or pd.isna(v) else float(v)
-        out.append(Comparator(num(r["england"]), num(r["region"]), num(r["neighbours"]),
-                              int(r["year"]) if pd.notna(r["year"]) else None,
-                              str(info.get("period", "")), published.source_note(ind.id)))
-    first = frame.iloc[0] if len(frame) else None
-    region = str(first["region_name"]) if first is not None else None
-    name = f"{first['la_name']} (LA {la_code})" if first is not None else f"LA {la_code}"
-    years = sorted({c.year for c in out if c is not None and c.year})
-    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}" if years else ""
-    note = (f"DfE published figures ({span}; the year is shown on each row) for England, "
-            f"{region or 'the region'} and the mean of the statistical neighbours of {name}. "
-            "Blank: not published. Sources: the Definitions sheet.")
-    return out, note, region
 
 
 class Cube:
@@ -130,7 +100,54 @@ class Cube:
         v, num, den, vc, nc, dc = sup.apply(kinds, self.arrays["value"][k],
                                            self.arrays["numerator"][k],
                                            self.arrays["denominator"][k], n)
+        extra = getattr(self, "secondary", None)
+        if extra is not None:             # cells that would give a suppressed one away
+            more = extra[k] & ~vc
+            vc, nc = vc | more, nc | more
+            v[more] = np.nan
+            num[more] = np.nan
         return Series(name, level, area, v, num, den, self.note[k], vc, nc, dc)
+
+    def add_secondary(self, ids: list[str], kinds: list[str], n: int, geo) -> None:
+        """Secondary suppression across geographies and complementary indicators."""
+        if n <= 0:
+            return
+        num, den = self.arrays["numerator"], self.arrays["denominator"]
+        value_c = np.zeros(num.shape, dtype=bool)
+        for i, kind in enumerate(kinds):
+            value_c[:, i, :] = sup.masks(kind, num[:, i, :], den[:, i, :], n)[0]
+        index = {key: k for k, key in enumerate(self.keys)}
+
+        def key(level, name):
+            return index.get(f"{level}\x1f{name}")
+        parents = []
+        area_of = {d: (geo.areas[a] if a >= 0 else None) for d, a in zip(geo.districts,
+                                                                          geo.area_index)}
+        for a in geo.areas:
+            parts = [key("district", d) for d, x in area_of.items() if x == a]
+            parents.append((key("area", a), [p for p in parts if p is not None]))
+        top = [key("area", a) for a in geo.areas] + [key("district", d)
+                                                     for d, x in area_of.items() if x is None]
+        parents.append((key("la", geo.authority), [p for p in top if p is not None]))
+        parents = [(w, p) for w, p in parents if w is not None]
+        self.secondary = sup.secondary(ids, kinds, value_c, num, parents)
+
+
+def sparkline_axes(cube: Cube, metas: list[Meta]) -> list[tuple[float, float] | None]:
+    """One range per percentage for the sparklines of every book: from below the lowest to the
+    highest value of any geography in any month, to the nearest 10 points, so that bars compare
+    across rows and books and the lowest month still shows."""
+    out: list[tuple[float, float] | None] = []
+    values = cube.arrays["value"]
+    for i, m in enumerate(metas):
+        v = values[:, i, :]
+        if m.unit != "%" or not np.isfinite(v).any():
+            out.append(None)
+            continue
+        lo = max(0.0, np.floor((np.nanmin(v) - 1) / 10) * 10)
+        hi = min(100.0, np.ceil(np.nanmax(v) / 10) * 10)
+        out.append((float(lo), float(max(hi, lo + 10))))
+    return out
 
 
 def quality_rows(report: pd.DataFrame, child_district: dict[str, str]) -> pd.DataFrame:
@@ -174,15 +191,16 @@ def plan_books(dataset, table: pd.DataFrame, geo, *, suppress: int = 0, only=Non
     ids = [m.id for m in metas]
     cube = Cube(table, ids)
     config = dataset.config
-    comps, comp_note, region = comparator_table(config.la_code, indicators)
-    bands = [make_bands(ind, config.thresholds, c.england if c is not None else None)
-             for ind, c in zip(indicators, comps)]
+    policy = Policy.from_config(config)
+    comps, comp_note, region = comparator_table(config.la_code, indicators, policy)
+    bands = make_thresholds(indicators, config.thresholds, comps)
     periods = [dt.date.fromisoformat(p) for p in cube.periods]
     if len(periods) < 2:
         raise CpxlError("scorecards need at least 2 months (--months 2 or more) to show a change")
     generated = generated or dt.datetime.now().replace(microsecond=0)
 
     area_of = {d: (geo.areas[a] if a >= 0 else None) for d, a in zip(geo.districts, geo.area_index)}
+    cube.add_secondary(ids, kinds, suppress, geo)
     la_key = cube.key("la", geo.authority)
     la = cube.series(la_key, kinds, suppress)
     areas = {a: cube.series(cube.key("area", a), kinds, suppress) for a in geo.areas}
@@ -208,9 +226,10 @@ def plan_books(dataset, table: pd.DataFrame, geo, *, suppress: int = 0, only=Non
                 "data).")
 
     common = dict(authority=geo.authority, periods=periods, indicators=metas, bands=bands,
+                  axis=sparkline_axes(cube, metas),
                   comparators=comps, comparator_note=comp_note, region_name=region,
                   not_available=missing, suppress=suppress, generated=generated,
-                  version=__version__)
+                  version=__version__, policy=policy)
     books = [BookData(kind="la", name=geo.authority, own=la, authority_series=None,
                       districts=list(districts.values()), areas=list(areas.values()),
                       quality=quality_for(counts, None, "children in the authority"),

@@ -8,10 +8,10 @@ never a child's identifier.
 from __future__ import annotations
 
 from .model import BookData
-from .styles import page_setup, row_height
+from .styles import TEXT_GREY, page_setup, row_height
 
-HEADS = [("Applies to", 30), ("Table", 18), ("Severity", 10), ("Rule", 32), ("Column", 16),
-         ("Rows", 9), ("Rows not used", 12)]
+HEADS = [("Applies to", 20), ("Table", 14), ("Severity", 8), ("Rule", 30), ("Column", 14),
+         ("Rows", 7), ("Rows not used", 9)]
 
 
 def write(wb, st, data: BookData) -> None:
@@ -20,7 +20,9 @@ def write(wb, st, data: BookData) -> None:
     for j, (_h, width) in enumerate(HEADS):
         ws.set_column(j, j, width)
     ws.write_string(0, 0, f"{data.title}: data quality", st.title())
-    ws.write_string(1, 0, data.quality_note, st.subtitle())
+    ws.merge_range(1, 0, 1, len(HEADS) - 1, data.quality_note,
+                   st(font_color=TEXT_GREY, text_wrap=True, valign="top"))
+    ws.set_row(1, row_height([(data.quality_note, sum(w for _h, w in HEADS))]))
     for j, (head, _w) in enumerate(HEADS):
         ws.write_string(3, j, head, st.header(align="left" if j < 5 else "center"))
     row = 4
@@ -52,6 +54,7 @@ def write(wb, st, data: BookData) -> None:
                 ws.set_row(row, height)
             row += 1
     ws.freeze_panes(4, 0)
+    ws.print_area(0, 0, max(row, 4), len(HEADS) - 1)
 
 
 def _not_shown(data: BookData) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ INPUT_YELLOW = "#FFF2CC"
 BETTER = "#1E7B34"
 WORSE = "#B00020"
 FONT = "Arial"
-SIZE = 9
+SIZE = 10                  # body text, printed at 100%: board papers are read at 10-12 pt
 MARKING = "OFFICIAL-SENSITIVE"
 
 #: fill and text colour of each RAG band (Excel's own good / neutral / bad, legible in grey print)
@@ -59,7 +59,7 @@ class Styles:
         return self(font_size=10, font_color=TEXT_GREY)
 
     def note(self, **extra):
-        return self(font_size=8, font_color=TEXT_GREY, italic=True, **extra)
+        return self(**{"font_size": SIZE, "font_color": TEXT_GREY, "italic": True, **extra})
 
     def banner(self):
         return self(bold=True, font_color="#FFFFFF", bg_color="#9C0006", font_size=10, text_wrap=True)
@@ -76,7 +76,7 @@ class Styles:
         return self(**props)
 
     def theme(self):
-        return self(bold=True, font_color=NAVY, bg_color=PALE_BLUE, font_size=10, top=1,
+        return self(bold=True, font_color=NAVY, bg_color=PALE_BLUE, font_size=11, top=1,
                     top_color=NAVY)
 
     def cell(self, **props):
@@ -109,14 +109,39 @@ class Styles:
         return fmt
 
 
+#: what LibreOffice prints for one unit of column width (points), and the units that fit across
+#: A4 landscape between the margins at 100%: widths are chosen so that no sheet is scaled down
+POINTS_PER_WIDTH = 7.5
+PAGE_WIDTH_UNITS = 103
+
+
+def wrapped_lines(text: str, width: float, size: float = SIZE) -> int:
+    """How many lines ``text`` takes in a column ``width`` wide, wrapped at spaces as a
+    spreadsheet program wraps it (an average Arial character at 10 pt is 0.74 of a unit)."""
+    capacity = max(1.0, width * 1.35 * 10 / size)
+    lines = 0
+    for para in str(text).split("\n"):
+        used, lines = 0.0, lines + 1
+        for word in para.split(" "):
+            need = len(word) + (1 if used else 0)
+            if used and used + need > capacity:
+                lines += 1
+                used = len(word)
+                while used > capacity:              # a word longer than the line breaks
+                    lines += 1
+                    used -= capacity
+            else:
+                used += need
+    return lines
+
+
 def row_height(cells, size: float = SIZE, minimum: float = 0) -> float | None:
     """The height (points) a row needs for wrapped text: ``cells`` are (text, column width).
 
     Spreadsheet programs do not all re-fit wrapped rows when they open a file (LibreOffice does
     not), so rows with long text get an explicit height.  None when one line will do.
     """
-    per_unit = 1.5 * SIZE / size            # characters of Arial per unit of column width
-    lines = max((math.ceil(len(str(t)) / max(1.0, w * per_unit)) for t, w in cells), default=1)
+    lines = max((wrapped_lines(t, w, size) for t, w in cells), default=1)
     if lines <= 1 and not minimum:
         return None
     return max(minimum, lines * (size + 2.6) + 3)
@@ -128,25 +153,27 @@ def _escape(text: str) -> str:
 
 
 def page_setup(ws, data, sheet_label: str, *, landscape: bool = True, repeat_rows=None,
-               personal: bool = False) -> None:
-    """Print-ready: A4, landscape, one page wide, marked header and footer, gridlines hidden."""
+               personal: bool = False, page: str = "Page &P of &N") -> None:
+    """Print-ready: A4, landscape, at 100%, marked header and footer, gridlines hidden."""
     ws.set_paper(9)
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
+    # 100%, never "fit to width": LibreOffice and Excel shrink the whole sheet (fonts included)
+    # to fit, so every sheet's columns are chosen to fit A4 landscape at 100% (PAGE_WIDTH_UNITS)
+    ws.set_print_scale(100)
+    ws.set_margins(left=0.3, right=0.3, top=0.75, bottom=0.6)
     ws.center_horizontally()
     ws.hide_gridlines(2)
     if repeat_rows is not None:
         ws.repeat_rows(*repeat_rows)
     marking = MARKING + (" - PERSONAL DATA" if personal else "")
     period = f"{data.period_end:%B %Y}"
-    font = '&"Arial,Regular"&8'
-    bold = '&"Arial,Bold"&8'
+    font = '&"Arial,Regular"&9'
+    bold = '&"Arial,Bold"&9'
     ws.set_header(f"&L{bold}{marking}&C{font}{_escape(data.title)} - {_escape(sheet_label)} - "
-                  f"{period}&R{font}Page &P of &N", {"margin": 0.3})
+                  f"{period}&R{font}{page}", {"margin": 0.3})
     ws.set_footer(f"&L{bold}{marking}&C{font}{_escape(data.authority)} Corporate Parenting "
                   f"scorecard, position at {data.period_end:%d %B %Y}&R{font}cpxl {data.version}, "
                   f"{data.generated:%d/%m/%Y %H:%M}", {"margin": 0.3})

@@ -8,7 +8,7 @@ as shown, polarity-aware); the cached results the workbook opens with come from 
 """
 from __future__ import annotations
 
-from ..rag import DEFAULT_RELATIVE_MARGIN
+from ..rag import BASIS_STATUTORY, DEFAULT_RELATIVE_MARGIN, STATUTORY_THRESHOLDS
 from .layout import TH_COL, THRESHOLD_FIRST_ROW, threshold_cell
 from .model import BookData
 from .styles import INPUT_YELLOW, page_setup, row_height
@@ -61,19 +61,23 @@ def add_rag_rules(ws, styles, first_row: int, first_col: int, last_row: int, las
 def write(wb, st, data: BookData) -> None:
     ws = wb.add_worksheet("Thresholds")
     page_setup(ws, data, "Thresholds", repeat_rows=(THRESHOLD_FIRST_ROW - 1,))
-    widths = {"title": 46, "id": 30, "unit": 9, "better": 15, "green": 9, "amber": 9, "target": 9,
-              "basis": 58, "england": 9}
+    widths = {"title": 30, "id": 26, "unit": 9, "better": 10, "green": 6.5, "amber": 6.5,
+              "target": 6.5, "basis": 30, "england": 6.5}
     for key, col in TH_COL.items():
         ws.set_column(col, col, widths[key])
     ws.write_string(0, 0, "RAG thresholds", st.title())
     ws.write_string(1, 0, "Edit the yellow cells: the Scorecard's RAG column and colours, and the "
                     "Overview heat map, follow these cells.", st.subtitle())
-    ws.write_string(2, 0, "Green: at or better than the green threshold. Amber: at or better than the "
+    note = ("Green: at or better than the green threshold. Amber: at or better than the "
                     "amber threshold. Red: worse. 'Better' is higher or lower as the indicator's "
                     "polarity says; values are banded as shown (rounded). Without a configured "
                     "threshold the default is England's published value: Green at least as good "
-                    f"as England, Amber within {DEFAULT_RELATIVE_MARGIN:.0%} of it, Red beyond.",
-                    st.note())
+                    f"as England, Amber within {DEFAULT_RELATIVE_MARGIN:.0%} of it, Red beyond, "
+                    "and only where cpxl's definition is the published one; the statutory local "
+                    "indicators have defaults of their own (below). A figure on fewer than "
+                    f"{data.policy.min_denominator} children (or cases) is shown but not rated.")
+    ws.merge_range(2, 0, 2, TH_COL["basis"], note, st.note(text_wrap=True, valign="top"))
+    ws.set_row(2, row_height([(note, sum(widths.values()) - widths["id"])]))
     heads = {"title": "Indicator", "id": "Id", "unit": "Unit", "better": "Polarity",
              "green": "Green at", "amber": "Amber at", "target": "Target", "basis": "Basis",
              "england": "England"}
@@ -102,6 +106,8 @@ def write(wb, st, data: BookData) -> None:
                 basis = "no threshold configured and no England figure published: no RAG"
             elif b.basis == "configured":
                 basis = "configured in cpxl.toml"
+            elif b.basis == BASIS_STATUTORY:
+                basis = f"default for a statutory duty: {STATUTORY_THRESHOLDS[m.id][2]}"
             else:
                 year = f" ({comp.year})" if comp is not None and comp.year else ""
                 basis = (f"default: England{year}; Amber within {DEFAULT_RELATIVE_MARGIN:.0%} "
@@ -109,7 +115,9 @@ def write(wb, st, data: BookData) -> None:
         else:
             for key in ("green", "amber", "target"):
                 ws.write_blank(r, TH_COL[key], None, muted)
-            basis = "polarity neither: not RAG-rated"
+            basis = "a count or profile: not RAG-rated"
+        if comp is not None and not comp.comparable:
+            basis += f". † Published figure defined differently: {comp.caveat}"
         ws.write_string(r, TH_COL["basis"], basis, st.cell(text_wrap=True))
         height = row_height([(m.title, widths["title"]), (basis, widths["basis"])])
         if height:
@@ -120,4 +128,6 @@ def write(wb, st, data: BookData) -> None:
         else:
             ws.write_number(r, TH_COL["england"], england, st.number(m.unit))
     ws.freeze_panes(THRESHOLD_FIRST_ROW, 1)
-    ws.autofilter(hdr, 0, THRESHOLD_FIRST_ROW + len(data.indicators) - 1, len(TH_COL) - 1)
+    last = THRESHOLD_FIRST_ROW + len(data.indicators) - 1
+    ws.autofilter(hdr, 0, last, len(TH_COL) - 1)
+    ws.print_area(0, 0, last, TH_COL["basis"])
