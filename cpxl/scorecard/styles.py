@@ -2,7 +2,6 @@
 page set-up (landscape, one page wide, OFFICIAL-SENSITIVE header and footer)."""
 from __future__ import annotations
 
-import math
 
 NAVY = "#1F3864"
 MID_BLUE = "#2F5597"
