@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from .naming import fit_header_footer
+
 NAVY = "#1F3864"
 MID_BLUE = "#2F5597"
 PALE_BLUE = "#DDE5F3"
@@ -145,8 +147,10 @@ def page_setup(ws, data, sheet_label: str, *, landscape: bool = True, repeat_row
     period = f"{data.period_end:%B %Y}"
     font = '&"Arial,Regular"&8'
     bold = '&"Arial,Bold"&8'
-    ws.set_header(f"&L{bold}{marking}&C{font}{_escape(data.title)} - {_escape(sheet_label)} - "
-                  f"{period}&R{font}Page &P of &N", {"margin": 0.3})
-    ws.set_footer(f"&L{bold}{marking}&C{font}{_escape(data.authority)} Corporate Parenting "
-                  f"scorecard, position at {data.period_end:%d %B %Y}&R{font}cpxl {data.version}, "
-                  f"{data.generated:%d/%m/%Y %H:%M}", {"margin": 0.3})
+    # Only the names are shortened to fit Excel's 255 characters: never the marking.
+    ws.set_header(fit_header_footer(f"&L{bold}{marking}&C{font}", f"{data.title} - {sheet_label}",
+                                    f" - {period}&R{font}Page &P of &N"), {"margin": 0.3})
+    ws.set_footer(fit_header_footer(f"&L{bold}{marking}&C{font}", str(data.authority),
+                                    f" Corporate Parenting scorecard, position at "
+                                    f"{data.period_end:%d %B %Y}&R{font}cpxl {data.version}, "
+                                    f"{data.generated:%d/%m/%Y %H:%M}"), {"margin": 0.3})
