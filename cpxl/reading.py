@@ -273,7 +273,7 @@ def _extra_cells(frame: pd.DataFrame, columns: list[str], table: str, file: str,
     filled = (extra.apply(lambda c: c.str.strip()) != "").sum(axis=1).to_numpy()
     rows = np.flatnonzero(filled >= 2)
     return [Problem("warning", table, file, first_row + int(i), "",
-                    f"this row has {len(columns) + int(filled[i])} or more cells but the header "
+                    f"this row has at least {len(columns) + int(filled[i])} cells but the header "
                     f"has {len(columns)}: the cells after column {columns[-1] or len(columns)} "
                     "are not used (two rows run together, or a separator inside a value?)",
                     f"yes: its first {len(columns)} cells", rule="row_has_extra_cells")
@@ -485,13 +485,16 @@ def read_source(path) -> tuple[list[RawTable], list[str]]:
     if not path.exists():
         raise CpxlError(f"{path}: no such file or folder")
     if path.is_dir():
-        # Only regular files: a FIFO or device in the folder is passed over, never opened.
-        files = [p for p in guard.check_folder(path) if p.is_file()
-                 and not p.name.startswith(("~$", "."))]
+        entries = [p for p in guard.check_folder(path) if not p.name.startswith(("~$", "."))]
+        files = [p for p in entries if p.is_file()]
+        # A FIFO or device in the folder is passed over, never opened (a FIFO would wait for ever).
+        special = [p for p in entries if not p.is_file() and not p.is_dir() and p.exists()]
     else:
         guard.check_file(path)
-        files = [path]
-    found, skipped = [], []
+        files, special = [path], []
+    found = []
+    skipped = [SkippedFile(p.name, "not a regular file (a named pipe, device or socket); passed "
+                                   "over") for p in special]
     for f in files:
         suffix = f.suffix.lower()
         if suffix in CSV_SUFFIXES:

@@ -109,7 +109,9 @@ INDICATORS_COMMAND_LINE = {
     "workbook_merged_header_cells", "workbook_list_objects", "formula_strings_everywhere",
     "district_names_nasty", "unknown_codes", "episodes_misspelt_column", "unreadable_file",
     "output_path_is_a_folder", "output_wrong_extension", "period_end_not_a_date", "months_zero",
-    "config_not_found"}
+    "config_not_found", "fifo_as_the_data", "workbook_password_protected",
+    "district_name_80_cjk_characters", "csv_stray_opening_quote", "config_nested_deeply",
+    "workbook_stray_cell_xfd1048576", "output_is_an_input"}
 
 
 def in_process(name: str, command: str) -> bool:
@@ -266,6 +268,9 @@ def test_case(request, name, command):
         check_error(case, command, root, result)
     else:
         check_output(case, command, root, result, base_table)
+    for rel in case.get("unchanged", []):
+        assert (root / rel).read_bytes() == (make_corpus.BASE / Path(rel).name).read_bytes(), \
+            f"{rel} was changed by the run"
 
 
 @pytest.mark.slow
