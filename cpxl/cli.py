@@ -280,11 +280,11 @@ def _os_error_message(e: OSError) -> str:
     hints = {errno.ENOSPC: "the disk is full; free some space (or write elsewhere) and run again",
              errno.EDQUOT: "your disk quota is used up; free some space and run again",
              errno.ENAMETOOLONG: "a file name is too long; use a shorter name or folder",
-             errno.EACCES: "permission denied; ask for access, or use a folder you can write to",
-             errno.EPERM: "not permitted; ask for access, or use a folder you can write to",
+             errno.EACCES: "ask for access to it, or use a folder you can read and write",
+             errno.EPERM: "ask for access to it, or use a folder you can read and write",
              errno.EROFS: "the file system is read-only; write somewhere else"}
     hint = hints.get(e.errno, "check the file or folder and run again")
-    return f"{where}{reason}: {hint}. No output was left half-written"
+    return f"{where}{reason.lower() if where else reason}; {hint}. No output was left half-written"
 
 
 def main(argv=None) -> int:

@@ -51,7 +51,10 @@ def find_config(data_path: Path) -> Path | None:
     data_path = Path(data_path)
     folder = data_path if data_path.is_dir() else data_path.parent
     candidate = folder / CONFIG_NAME
-    return candidate if candidate.is_file() else None
+    try:
+        return candidate if candidate.is_file() else None
+    except OSError:        # a folder that cannot be entered: the reader says so, naming it
+        return None
 
 
 def load_config(path: Path | None) -> Config:

@@ -140,11 +140,18 @@ def write_all(books: list[BookData], paths: list[Path], jobs: int = 1, progress:
 _writing = False                            # in a worker: a book is being written
 
 
+_parent = None                              # in a worker: the batch's process id
+
+
 def _write_in_worker(data: BookData, path: Path) -> Path:
     global _writing
     _writing = True
     try:
         return write_book(data, path)
+    except KeyboardInterrupt:
+        if os.getppid() != _parent:         # the batch has gone: the part file is removed
+            os._exit(143)                   # (atomic_path), and nobody waits for a result
+        raise
     finally:
         _writing = False
 
@@ -154,6 +161,9 @@ def _worker_start(parent: int) -> None:
     removed), and the worker stops when the parent does, however the parent ended."""
     import signal
     import threading
+
+    global _parent
+    _parent = parent
 
     def stop(signum, frame):
         if _writing:
@@ -172,13 +182,15 @@ def _worker_start(parent: int) -> None:
 
     def watch():                            # elsewhere (and as a backstop): poll the parent
         import _thread
+        interrupted = False
         while True:
             time.sleep(0.5)
             if os.getppid() != parent:
                 if not _writing:
                     os._exit(143)
-                _thread.interrupt_main()
-                return
+                if not interrupted:
+                    _thread.interrupt_main()
+                    interrupted = True
 
     threading.Thread(target=watch, daemon=True).start()
 
