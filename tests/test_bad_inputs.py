@@ -82,8 +82,12 @@ def argv(case: dict, command: str, root: Path) -> list[str]:
     return args
 
 
-def run_cpxl(args: list[str], unreadable: Path | None = None) -> subprocess.CompletedProcess:
+def run_cpxl(args: list[str], unreadable: Path | None = None,
+             tmpdir: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "TQDM_DISABLE": "1"}
+    if tmpdir is not None:                 # a $TMPDIR of its own: checked empty afterwards
+        tmpdir.mkdir(exist_ok=True)
+        env["TMPDIR"] = str(tmpdir)
     if unreadable is not None:
         cmd = [sys.executable, "-c", UNREADABLE, str(unreadable), *args]
     else:
@@ -95,7 +99,7 @@ def run_cpxl(args: list[str], unreadable: Path | None = None) -> subprocess.Comp
 def run_case(name: str, command: str, root: Path) -> subprocess.CompletedProcess:
     case = SPEC[name]
     unreadable = root / case["unreadable"] if "unreadable" in case else None
-    return run_cpxl(argv(case, command, root), unreadable)
+    return run_cpxl(argv(case, command, root), unreadable, tmpdir=root / "tmp")
 
 
 # --- the runs, all started together once -------------------------------------------------------
@@ -268,6 +272,8 @@ def test_case(request, name, command):
         check_error(case, command, root, result)
     else:
         check_output(case, command, root, result, base_table)
+    if (root / "tmp").exists():
+        assert not list((root / "tmp").iterdir()), "temporary files left in $TMPDIR"
     for rel in case.get("unchanged", []):
         assert (root / rel).read_bytes() == (make_corpus.BASE / Path(rel).name).read_bytes(), \
             f"{rel} was changed by the run"

@@ -138,9 +138,11 @@ def make_backup(path: Path, now: dt.datetime | None = None) -> Path:
             with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
                 shutil.copyfileobj(src, out, 1 << 20)
             shutil.copystat(path, candidate)
-        except OSError as e:
+        except BaseException as e:          # a full disk, Ctrl+C, SIGTERM: no half a backup
             with contextlib.suppress(OSError):
                 candidate.unlink()
+            if not isinstance(e, OSError):
+                raise
             raise CpxlError(f"{candidate.name}: the backup cannot be written "
                             f"({e.strerror or type(e).__name__}); the workbook is unchanged") from None
         return candidate
