@@ -702,3 +702,13 @@ def test_output_name_too_long_in_process(tmp_path, capsys):
     code, _, err = cli(capsys, ["validate", make_corpus.BASE, "--out", tmp_path / ("é" * 200 + ".csv")])
     assert code == 2 and "name is too long" in err, err
     assert not list(tmp_path.iterdir())
+
+
+def test_sheet_names_fit_excel_in_utf16_units():
+    from cpxl.scorecard.naming import safe_sheet_name
+
+    taken: set[str] = set()
+    names = [safe_sheet_name("😀" * 40, taken), safe_sheet_name("😀" * 41, taken),
+             safe_sheet_name("a\u202eb\tc", taken)]
+    assert all(len(n.encode("utf-16-le")) // 2 <= 31 for n in names), names
+    assert names[1].endswith("_2") and "\u202e" not in names[2] and "\t" not in names[2]

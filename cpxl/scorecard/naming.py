@@ -67,6 +67,8 @@ def unique(name: str, taken: set[str], limit: int | None = None) -> str:
         k += 1
         suffix = f"_{k}"
         base = name if limit is None else name[:limit - len(suffix)]
+        while limit is not None and base and _utf16(base + suffix) > limit:
+            base = base[:-1]
         candidate = base + suffix
     taken.add(candidate.casefold())
     return candidate
@@ -84,7 +86,10 @@ def book_file_name(period_end, kind: str, name: str, taken: set[str], suffix: st
 def safe_sheet_name(name: str, taken: set[str]) -> str:
     """A valid, unique Excel sheet name (at most 31 characters) made from ``name``."""
     s = _SHEET_BAD.sub("-", _visible(name)).strip().strip("'").strip()
-    s = re.sub(r"\s+", " ", s)[:SHEET_MAX].rstrip().rstrip("'") or "Sheet"
+    s = re.sub(r"\s+", " ", s)[:SHEET_MAX]
+    while _utf16(s) > SHEET_MAX:       # Excel counts UTF-16 units: an emoji is two
+        s = s[:-1]
+    s = s.rstrip().rstrip("'") or "Sheet"
     if s.casefold() == "history":      # reserved by Excel
         s = "History-"
     return unique(s, taken, SHEET_MAX)

@@ -926,6 +926,14 @@ def districts_columns_swapped(root):
 
 
 @case
+def districts_far_too_many(root):
+    """A districts table naming 250 districts (a ward or postcode list loaded as districts)."""
+    head, rows = read(root / "data/districts.csv")
+    rows += [[f"9{k:06d}", f"Ward {k}"] for k in range(250)]
+    write(root / "data/districts.csv", head, rows)
+
+
+@case
 def csv_stray_opening_quote(root):
     """A quote opens PLACE_PROVIDER on the 5th episode; the next quote is 40 rows later."""
     head, rows = read(root / "data/episodes.csv")
