@@ -115,14 +115,26 @@ def _cfb_is_encrypted(path: Path) -> bool:
     """An OLE2 file holding an EncryptionInfo stream: an .xlsx saved with a password."""
     try:
         import olefile
-    except ImportError:                   # olefile comes with oletools; fall back to the bytes
-        with open(path, "rb") as f:
-            return "EncryptionInfo".encode("utf-16-le") in f.read(1024 * 1024)
+    except ImportError:                   # not a dependency: find the stream's name in the
+        return _has_utf16_name(path, "EncryptionInfo")   # directory, wherever it lies
     try:
         with olefile.OleFileIO(str(path)) as ole:
             return ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage")
     except Exception:                     # a damaged OLE file: not encrypted as far as we know
         return False
+
+
+def _has_utf16_name(path: Path, name: str, chunk: int = 1 << 20) -> bool:
+    needle = name.encode("utf-16-le")
+    tail = b""
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(chunk)
+            if not block:
+                return False
+            if needle in tail + block:
+                return True
+            tail = block[-len(needle):]
 
 
 def workbook_format(path) -> str:

@@ -712,3 +712,22 @@ def test_sheet_names_fit_excel_in_utf16_units():
              safe_sheet_name("a\u202eb\tc", taken)]
     assert all(len(n.encode("utf-16-le")) // 2 <= 31 for n in names), names
     assert names[1].endswith("_2") and "\u202e" not in names[2] and "\t" not in names[2]
+
+
+def test_encrypted_workbook_found_without_olefile(tmp_path, monkeypatch):
+    """olefile is a test dependency only: without it the stream's name is found in the file."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_olefile(name, *args, **kwargs):
+        if name == "olefile":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    book = make_corpus.encrypted_workbook(tmp_path / "Board.xlsx")
+    monkeypatch.setattr(builtins, "__import__", no_olefile)
+    assert guard.workbook_format(book) == "encrypted"
+    xls = tmp_path / "old.xls"
+    xls.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
+    assert guard.workbook_format(xls) == "xls"
