@@ -731,3 +731,17 @@ def test_encrypted_workbook_found_without_olefile(tmp_path, monkeypatch):
     xls = tmp_path / "old.xls"
     xls.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
     assert guard.workbook_format(xls) == "xls"
+
+
+def test_update_workbook_removes_its_own_stale_part_files(tmp_path, capsys):
+    book = _book(tmp_path / "Board.xlsx")
+    stale = tmp_path / ".Board.k3j4h5.xlsx.part"
+    stale.write_bytes(b"half a workbook from a killed run")
+    old = time.time() - 60
+    os.utime(stale, (old, old))
+    someone_elses = tmp_path / ".Other.k3j4h5.xlsx.part"
+    someone_elses.write_bytes(b"")
+    os.utime(someone_elses, (old, old))
+    code, _, err = cli(capsys, _update(book))
+    assert code == 0, err
+    assert not stale.exists() and someone_elses.exists()

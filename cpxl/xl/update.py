@@ -37,7 +37,7 @@ import pandas as pd
 
 from .. import guard
 from ..errors import CpxlError
-from ..output import atomic_path, check_writable, neutralise
+from ..output import atomic_path, check_writable, neutralise, part_pattern, remove_stale_parts
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 NUMBER_COLUMNS = ("numerator", "denominator", "value")
@@ -299,6 +299,7 @@ def update_workbook(book, sheet: str, table: pd.DataFrame, *, force: bool = Fals
         ws = existing
         _clear_sheet(ws)
     _write_table(ws, table)
+    remove_stale_parts(path.parent, part_pattern(path))     # left by a killed run
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return UpdateResult(path, ws.title, len(table), backup, existing is None, lost)
