@@ -16,6 +16,10 @@ Everything has a default, so a folder of extracts runs with no configuration at 
     [thresholds.visits_in_time_pct]   # RAG bands (see README); default: against England
     green = 90
     amber = 80
+
+Values are checked as the file is read (docs/reliability.md, "Configuration limits"): la_code
+100-999; names 1-100 characters; a district under one area, Unknown under none; thresholds
+finite, percentages 0-100, others 0-1,000,000; at most MAX_DEPTH levels of nesting.
 """
 from __future__ import annotations
 

@@ -26,6 +26,14 @@ simple functions before it opens a file:
     declared range: one stray formatted cell at XFD1048576 makes the declared range 17 billion
     cells), within :data:`MAX_CELLS`.
 
+``workbook_format(path)``
+    What a workbook file really is ('xlsx', 'encrypted', 'xls', 'xlsb', 'ods', 'zip', 'other').
+``check_not_an_input(out, data, files_read)``
+    Refuse an output path that is one of the inputs (the run would replace the data it reads).
+
+A new reader calls ``check_file`` (CSV), ``check_workbook`` (xlsx) or ``check_xml`` (XML) on
+every file before opening it, and ``check_cells`` once it knows a table's size from its data.
+
 Sizes are generous for a county's SSDA903 extracts (the largest is tens of MB); they stop what
 is not an extract.  The limits are documented in docs/reliability.md.
 """
