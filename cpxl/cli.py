@@ -29,7 +29,16 @@ MAX_MONTHS = 600
 
 def _load(args):
     from .dataset import load
-    return load(args.data, config=getattr(args, "config", None))
+    from .guard import check_not_an_input
+
+    dataset = load(args.data, config=getattr(args, "config", None))
+    out = getattr(args, "out", None)
+    if out:
+        files = [f for fl in dataset.files.values() for f in fl]
+        check_not_an_input(out, args.data, files)
+        if getattr(args, "config", None):
+            check_not_an_input(out, args.config)
+    return dataset
 
 
 def _check_arguments(args, out_suffixes=(".csv", ".xlsx")) -> None:
@@ -378,7 +387,53 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler stopping the job, ``kill``): handled like Ctrl+C, so every
+    ``finally`` runs and no part file or temporary file is left behind."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def _console_never_fails() -> None:
+    """A console or log that is not UTF-8 (cmd.exe, a scheduled job's log in cp1252) shows a
+    character it cannot encode as '?' instead of failing the run."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass                     # not a text stream that can be reconfigured (a test's)
+
+
+def _handle_sigterm():
+    """Install the SIGTERM handler (main thread only); returns the previous handler, or None."""
+    import signal
+
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, AttributeError, OSError):   # not the main thread, or no SIGTERM
+        return None
+
+
+def _os_error_message(e: OSError) -> str:
+    """A failure of the file system that no other handler named, said plainly."""
+    import errno
+
+    where = f"{e.filename}: " if e.filename else ""
+    reason = e.strerror or type(e).__name__
+    hints = {errno.ENOSPC: "the disk is full; free some space (or write elsewhere) and run again",
+             errno.EDQUOT: "your disk quota is used up; free some space and run again",
+             errno.ENAMETOOLONG: "a file name is too long; use a shorter name or folder",
+             errno.EACCES: "ask for access to it, or use a folder you can read and write",
+             errno.EPERM: "ask for access to it, or use a folder you can read and write",
+             errno.EROFS: "the file system is read-only; write somewhere else"}
+    hint = hints.get(e.errno, "check the file or folder and run again")
+    return f"{where}{reason.lower() if where else reason}; {hint}. No output was left half-written"
+
+
 def main(argv=None) -> int:
+    _console_never_fails()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -388,6 +443,7 @@ def main(argv=None) -> int:
     if getattr(args, "no_cache", False):
         from .parsed_cache import switched_off
         fresh = switched_off()
+    previous = _handle_sigterm()
     try:
         with fresh:
             return args.func(args) or 0
@@ -396,9 +452,21 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:  # output piped into head or similar: not an error
         return 0
+    except Terminated:
+        print("cpxl: stopped (terminated); no output was left half-written", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("cpxl: interrupted; no output was left half-written", file=sys.stderr)
         return 130
+    except RecursionError:
+        print("cpxl: an input is nested too deeply to read (a damaged or hostile file); no "
+              "output was left half-written", file=sys.stderr)
+        return 2
+    except OSError as e:
+        if args.debug:
+            raise
+        print(f"cpxl: {_os_error_message(e)}", file=sys.stderr)
+        return 2
     except MemoryError:
         print("cpxl: out of memory; try fewer --months or a smaller extract", file=sys.stderr)
         return 3
@@ -408,6 +476,10 @@ def main(argv=None) -> int:
         print(f"cpxl: unexpected error ({type(e).__name__}: {e}). No output was left half-written. "
               "Run again with --debug and report it.", file=sys.stderr)
         return 3
+    finally:
+        if previous is not None:
+            import signal
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

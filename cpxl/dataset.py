@@ -225,6 +225,34 @@ def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.D
     return frame.loc[keep]
 
 
+# More distinct districts than this (in a table where most rows name a different one) is not a
+# county's districts: the columns are swapped, or it is another table.
+MAX_DISTRICTS = 200
+
+
+def _check_districts_columns(tables: dict[str, pd.DataFrame]) -> None:
+    """Stop when the districts table's DISTRICT column holds CHILD ids (its columns swapped):
+    every child would become a "district", and child ids would be written as geographies."""
+    d = tables.get("districts")
+    if d is None or d.empty:
+        return
+    names = d["DISTRICT"].astype(str).str.strip()
+    ids = set(tables["header"]["CHILD"].astype(str).str.strip()) if "header" in tables else set()
+    ids |= set(d["CHILD"].astype(str).str.strip())
+    ids.discard("")
+    as_id = names.isin(ids).to_numpy()
+    n_names = names.nunique()
+    where = f"{d['_file'].iloc[0]}"
+    if as_id.sum() >= 2 or (n_names > MAX_DISTRICTS and n_names > len(names) / 2):
+        first = int(d["_row"].iloc[int(np.flatnonzero(as_id)[0])]) if as_id.any() else None
+        what = (f"{int(as_id.sum()):,} of its DISTRICT values are CHILD ids (the first on row "
+                f"{first})" if as_id.sum() >= 2 else
+                f"it names {n_names:,} different districts (a county has a few dozen at most)")
+        raise CpxlError(f"{where}: the districts table looks wrong: {what}. Are the CHILD and "
+                        "DISTRICT columns swapped, or is it another table? Fix the header row "
+                        "(CHILD, DISTRICT) and run again; nothing was written")
+
+
 def load(path, config: Config | str | Path | None = None, cache: bool | None = None) -> Dataset:
     """Read, type and validate every table under ``path`` (a folder of CSVs or a workbook).
 
@@ -266,6 +294,7 @@ def _load(path: Path, config: Config) -> Dataset:
     tables = {}
     for name, (frame, _files) in combined.items():
         tables[name] = _type_table(name, frame, problems)
+    _check_districts_columns(tables)
     # Rules that compare tables run once every table is typed.
     for name in list(tables):
         t = tables[name]

@@ -9,10 +9,12 @@ import csv
 import datetime as dt
 import difflib
 import io
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .columnar import read_body
@@ -124,6 +126,9 @@ def _unrecognised(file: str, columns: list[str]) -> CpxlError | None:
 
 
 def _read_bytes(path: Path) -> bytes:
+    from . import guard
+
+    guard.check_file(path)
     try:
         return path.read_bytes()
     except PermissionError:
@@ -223,11 +228,72 @@ def read_csv_file(path: Path) -> RawTable | None:
                               max((line.count(delim) for line in text.splitlines()[idx + 1:]),
                                   default=0) + 1))
     except (pd.errors.ParserError, ValueError) as e:
+        if "EOF inside string" in str(e):
+            line = _unclosed_quote_line(text)
+            where = f", line {line}" if line else ""
+            raise CpxlError(f"{file}{where}: a quote (\") opens a field that is never closed, so "
+                            "every row after it would run into one cell; remove the stray quote "
+                            "(or close it) and run again") from None
         raise CpxlError(f"{file}: could not be read as a CSV table ({e})") from None
+    _check_runaway_fields(frame, columns, file, idx + 2, delim)
+    extra = _extra_cells(frame, columns, table, file, idx + 2)
     raw = _finish(frame, columns, table, file, first_row=idx + 2)
+    raw.problems += extra
     if delim == ";":
         _decimal_comma(raw.frame, TABLES[table].numbers)
     return raw
+
+
+# A quoted field with this many line breaks, or with line breaks and a row's worth of separators,
+# is rows swallowed by a stray opening quote, not a note with a line break in it.
+MAX_LINES_IN_FIELD = 10
+
+
+def _check_runaway_fields(frame: pd.DataFrame, columns: list[str], file: str, first_row: int,
+                          delim: str) -> None:
+    """Stop at a field that holds the rows after it (a stray opening quote): those rows would be
+    lost into one cell and every indicator built on them silently wrong."""
+    for j in range(min(len(columns), frame.shape[1])):
+        s = frame.iloc[:, j]
+        breaks = s.str.count("\n").fillna(0)
+        if not (breaks > 0).any():
+            continue
+        seps = s.str.count(re.escape(delim)).fillna(0)
+        bad = (breaks >= MAX_LINES_IN_FIELD) | ((breaks > 0) & (seps >= max(1, len(columns) - 1)))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            name = columns[j] or f"column {j + 1}"
+            raise CpxlError(
+                f"{file}, row {first_row + i}, column {name}: a quoted field runs over "
+                f"{int(breaks.iloc[i]) + 1} lines and holds {int(seps.iloc[i])} separators, so the "
+                "rows after it were read into this one cell: an opening quote (\") with no "
+                "closing quote? Remove the stray quote and run again")
+
+
+def _extra_cells(frame: pd.DataFrame, columns: list[str], table: str, file: str,
+                 first_row: int) -> list[Problem]:
+    """Rows with two or more filled cells beyond the header's columns (two rows run together,
+    or a separator inside an unquoted value): reported, each by its row, never silently cut."""
+    if frame.shape[1] <= len(columns):
+        return []
+    extra = frame.iloc[:, len(columns):].fillna("").astype(str)
+    filled = (extra.apply(lambda c: c.str.strip()) != "").sum(axis=1).to_numpy()
+    rows = np.flatnonzero(filled >= 2)
+    return [Problem("warning", table, file, first_row + int(i), "",
+                    f"this row has at least {len(columns) + int(filled[i])} cells but the header "
+                    f"has {len(columns)}: the cells after column {columns[-1] or len(columns)} "
+                    "are not used (two rows run together, or a separator inside a value?)",
+                    f"yes: its first {len(columns)} cells", rule="row_has_extra_cells")
+            for i in rows]
+
+
+def _unclosed_quote_line(text: str) -> int | None:
+    """The line (as a text editor numbers it) where a quote opens that is never closed."""
+    open_at, line_no = None, 0
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if line.count('"') % 2:
+            open_at = line_no if open_at is None else None
+    return open_at
 
 
 def _finish(frame: pd.DataFrame, columns: list[str], table: str, file: str, first_row: int) -> RawTable:
@@ -253,40 +319,130 @@ def _cell_text(v) -> str:
     return str(v)
 
 
+def _sheet_cells(wb, ws):
+    """The cells of a read-only sheet that hold values, streamed: ({row: {column: value}}, the
+    refs of its Excel tables).  Empty and formatted-only cells cost nothing, so a sheet whose
+    declared range runs to XFD1048576 (one stray formatted cell) reads as fast as its data."""
+    from openpyxl.packaging.relationship import get_dependents, get_rels_path
+    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.worksheet.table import Table
+    from openpyxl.xml.functions import fromstring
+
+    cells: dict[int, dict[int, object]] = {}
+    with wb._archive.open(ws._worksheet_path) as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                 date_formats=wb._date_formats,
+                                 timedelta_formats=wb._timedelta_formats)
+        for idx, row in parser.parse():
+            values = {c["column"]: c["value"] for c in row
+                      if c["value"] is not None and c["value"] != ""}
+            if values:
+                cells.setdefault(idx, {}).update(values)
+    refs = []
+    parts = getattr(parser.tables, "tablePart", None) or []
+    if parts:
+        rels_path = get_rels_path(ws._worksheet_path)
+        if rels_path in wb._archive.namelist():
+            rels = get_dependents(wb._archive, rels_path)
+            for part in parts:
+                rel = rels.get(part.id)
+                if rel is None or rel.target not in wb._archive.namelist():
+                    continue
+                table = Table.from_tree(fromstring(wb._archive.read(rel.target)))
+                refs.append((table.displayName or table.name, table.ref))
+    return cells, refs
+
+
+def _dense(cells: dict, min_row: int, max_row: int, min_col: int, max_col: int) -> list[list]:
+    """Rows ``min_row..max_row`` x columns ``min_col..max_col`` of the sparse cells (None blank)."""
+    width = max_col - min_col + 1
+    out = []
+    for r in range(min_row, max_row + 1):
+        row = [None] * width
+        for c, v in cells.get(r, {}).items():
+            if min_col <= c <= max_col:
+                row[c - min_col] = v
+        out.append(row)
+    return out
+
+
+def _last_row(cells: dict, min_row: int, max_row: int, min_col: int, max_col: int) -> int:
+    """The last row in the range with a value in the columns (trailing empty rows dropped)."""
+    used = [r for r, row in cells.items() if min_row <= r <= max_row
+            and any(min_col <= c <= max_col for c in row)]
+    return max(used, default=min_row)
+
+
+def _block(cells, file, min_row, max_row, min_col, max_col, hint):
+    from . import guard
+
+    max_row = _last_row(cells, min_row, max_row, min_col, max_col)
+    guard.check_cells(max_row - min_row + 1, max_col - min_col + 1, file)
+    values = _dense(cells, min_row, max_row, min_col, max_col)
+    rows = [[_cell_text(c) for c in r] for r in values]
+    raw = _rows_to_table(rows, file, min_row, hint=hint)
+    if raw:
+        _note_numeric_ids(raw, values, min_row)
+    return raw
+
+
 def read_workbook(path: Path) -> list[RawTable]:
-    """Every table in a workbook: Excel tables (ListObjects) first, then sheets by header row."""
+    """Every table in a workbook: Excel tables (ListObjects) first, then sheets by header row.
+
+    Sheets are streamed (read-only) and measured by the cells that hold values, never by the
+    sheet's declared range; columns beyond the header row's are not read.
+    """
     import openpyxl
     from openpyxl.utils import range_boundaries
 
+    from . import guard
+
+    guard.check_workbook(path)
     try:
-        wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except PermissionError:
         raise CpxlError(f"{path.name}: cannot be read (permission denied); is it open in another "
                         "program, or locked? Close it (or copy it) and run again") from None
     except Exception as e:  # openpyxl raises many kinds for a damaged or non-workbook file
         raise CpxlError(f"{path.name}: could not be opened as an Excel workbook ({type(e).__name__}: {e})") from None
     found = []
-    for ws in wb.worksheets:
-        used_refs = []
-        for name, tbl in getattr(ws, "tables", {}).items():
-            ref = tbl.ref if hasattr(tbl, "ref") else tbl
-            min_col, min_row, max_col, max_row = range_boundaries(ref)
-            values = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col,
-                                       max_col=max_col, values_only=True))
-            rows = [[_cell_text(c) for c in r] for r in values]
-            used_refs.append((min_col, min_row, max_col, max_row))
-            raw = _rows_to_table(rows, f"{path.name} [table {name}]", min_row, hint=name)
+    try:
+        for ws in wb.worksheets:
+            try:
+                cells, refs = _sheet_cells(wb, ws)
+            except CpxlError:
+                raise
+            except Exception as e:    # a damaged sheet part (bad XML, a bad cell reference)
+                raise CpxlError(f"{path.name} [sheet {ws.title}]: could not be read; the workbook is "
+                                f"damaged ({type(e).__name__}: {e}); open it in Excel and save it "
+                                "again") from None
+            if not cells:
+                continue
+            tables = []
+            for name, ref in refs:
+                min_col, min_row, max_col, max_row = range_boundaries(ref)
+                raw = _block(cells, f"{path.name} [table {name}]", min_row, max_row, min_col,
+                             max_col, hint=name)
+                tables.append(raw)
+                if raw:
+                    found.append(raw)
+            if refs:
+                continue
+            file = f"{path.name} [sheet {ws.title}]"
+            last = max(cells)
+            top = min(last, HEADER_SEARCH_ROWS)
+            width = max((c for r in range(1, top + 1) for c in cells.get(r, {})), default=1)
+            head = [[_cell_text(v) for v in r] for r in _dense(cells, 1, top, 1, width)]
+            located = _locate_header(head, file)
+            if located is None:
+                continue
+            idx, _table, columns = located
+            end = max(i for i, c in enumerate(columns) if c) + 1
+            raw = _block(cells, file, 1, last, 1, end, hint=ws.title)
             if raw:
-                _note_numeric_ids(raw, values, min_row)
                 found.append(raw)
-        if used_refs:
-            continue
-        values = list(ws.iter_rows(values_only=True))
-        rows = [[_cell_text(c) for c in r] for r in values]
-        raw = _rows_to_table(rows, f"{path.name} [sheet {ws.title}]", 1, hint=ws.title)
-        if raw:
-            _note_numeric_ids(raw, values, 1)
-            found.append(raw)
+    finally:
+        wb.close()
     return found
 
 
@@ -330,14 +486,22 @@ def _rows_to_table(rows: list[list[str]], file: str, first_row: int, hint: str =
 
 def read_source(path) -> tuple[list[RawTable], list[str]]:
     """All tables under ``path`` (a folder or one workbook or CSV) and the files passed over."""
+    from . import guard
+
     path = Path(path)
     if not path.exists():
         raise CpxlError(f"{path}: no such file or folder")
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))
+        entries = [p for p in guard.check_folder(path) if not p.name.startswith(("~$", "."))]
+        files = [p for p in entries if p.is_file()]
+        # A FIFO or device in the folder is passed over, never opened (a FIFO would wait for ever).
+        special = [p for p in entries if not p.is_file() and not p.is_dir() and p.exists()]
     else:
-        files = [path]
-    found, skipped = [], []
+        guard.check_file(path)
+        files, special = [path], []
+    found = []
+    skipped = [SkippedFile(p.name, "not a regular file (a named pipe, device or socket); passed "
+                                   "over") for p in special]
     for f in files:
         suffix = f.suffix.lower()
         if suffix in CSV_SUFFIXES:
@@ -349,8 +513,11 @@ def read_source(path) -> tuple[list[RawTable], list[str]]:
             if not tables:
                 skipped.append(SkippedFile(f.name))
         elif suffix in OLD_WORKBOOK_SUFFIXES:
-            why = (f"a '{suffix}' workbook: cpxl reads .xlsx/.xlsm workbooks and CSV files; open it "
-                   "in Excel and save it as an Excel Workbook (.xlsx)")
+            what = {".xls": "an Excel 97-2003", ".xlsb": "an Excel Binary",
+                    ".ods": "an OpenDocument (LibreOffice)"}[suffix]
+            why = (f"{what} '{suffix}' workbook: cpxl reads .xlsx/.xlsm workbooks and CSV files; "
+                   f"open it in {'LibreOffice Calc or ' if suffix == '.ods' else ''}Excel and "
+                   "save it as an Excel Workbook (.xlsx)")
             if path.is_file():
                 raise CpxlError(f"{f.name}: {why}")
             skipped.append(SkippedFile(f.name, f"{why}; passed over"))

@@ -194,6 +194,13 @@ def header_dob_missing(t, _tables):
     return t["DOB"].isna()
 
 
+@rule("header", "DOB", "DOB {DOB} is after the latest date in the data (today or the latest "
+      "DECOM/DEC, plus a month): a mistyped year?", used_as="yes: age unknown")
+def header_dob_in_future(t, tables):
+    """Reported, not dropped: the child is still looked after; only their age is unknown."""
+    return t["DOB"].notna() & (t["DOB"] > _not_yet(tables))
+
+
 _code_rule("header", "SEX", codes.SEX_MALE | codes.SEX_FEMALE, "yes: sex not known")
 
 # --- oc3 -------------------------------------------------------------------------------------
@@ -391,6 +398,13 @@ def postcode_districts_conflicting(t, _tables):
       "({AREA}) is not used, the last row is", drops=True)
 def areas_district_in_two_areas(t, _tables):
     return _conflicting(t, "DISTRICT", "AREA")
+
+
+@rule("areas", "DISTRICT", "district {DISTRICT} is where children with no known district are "
+      "counted, and belongs to no area; this row (area {AREA}) is not used", drops=True)
+def areas_unknown_in_an_area(t, _tables):
+    from .geography import UNKNOWN
+    return _folded(t["DISTRICT"]) == UNKNOWN.casefold()
 
 
 @rule("areas", "AREA", "AREA is blank for district {DISTRICT}",

@@ -81,8 +81,12 @@ def argv(case: dict, command: str, root: Path) -> list[str]:
     return args
 
 
-def run_cpxl(args: list[str], unreadable: Path | None = None) -> subprocess.CompletedProcess:
+def run_cpxl(args: list[str], unreadable: Path | None = None,
+             tmpdir: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "TQDM_DISABLE": "1"}
+    if tmpdir is not None:                 # a $TMPDIR of its own: checked empty afterwards
+        tmpdir.mkdir(exist_ok=True)
+        env["TMPDIR"] = str(tmpdir)
     if unreadable is not None:
         cmd = [sys.executable, "-c", UNREADABLE, str(unreadable), *args]
     else:
@@ -94,7 +98,7 @@ def run_cpxl(args: list[str], unreadable: Path | None = None) -> subprocess.Comp
 def run_case(name: str, command: str, root: Path) -> subprocess.CompletedProcess:
     case = SPEC[name]
     unreadable = root / case["unreadable"] if "unreadable" in case else None
-    return run_cpxl(argv(case, command, root), unreadable)
+    return run_cpxl(argv(case, command, root), unreadable, tmpdir=root / "tmp")
 
 
 # --- the runs, all started together once -------------------------------------------------------
@@ -108,7 +112,9 @@ INDICATORS_COMMAND_LINE = {
     "workbook_merged_header_cells", "workbook_list_objects", "formula_strings_everywhere",
     "district_names_nasty", "unknown_codes", "episodes_misspelt_column", "unreadable_file",
     "output_path_is_a_folder", "output_wrong_extension", "period_end_not_a_date", "months_zero",
-    "config_not_found"}
+    "config_not_found", "fifo_as_the_data", "workbook_password_protected",
+    "district_name_80_cjk_characters", "csv_stray_opening_quote", "config_nested_deeply",
+    "workbook_stray_cell_xfd1048576", "output_is_an_input"}
 
 
 def in_process(name: str, command: str) -> bool:
@@ -265,6 +271,11 @@ def test_case(request, name, command):
         check_error(case, command, root, result)
     else:
         check_output(case, command, root, result, base_table)
+    if (root / "tmp").exists():
+        assert not list((root / "tmp").iterdir()), "temporary files left in $TMPDIR"
+    for rel in case.get("unchanged", []):
+        assert (root / rel).read_bytes() == (make_corpus.BASE / Path(rel).name).read_bytes(), \
+            f"{rel} was changed by the run"
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -23,7 +24,7 @@ from ..coverage import check_for_command
 from ..dataset import load
 from ..dates import to_date
 from ..errors import CpxlError
-from ..output import check_writable
+from ..output import check_writable, remove_stale_parts
 from . import child_lists, pdf
 from .book import write_book
 from .model import BookData
@@ -123,20 +124,91 @@ def write_all(books: list[BookData], paths: list[Path], jobs: int = 1, progress:
                 written.append(write_book(data, path))
                 bar.update()
             return written
-        with ProcessPoolExecutor(max_workers=min(jobs, len(books))) as pool:
-            futures = [pool.submit(write_book, data, path) for data, path in zip(books, paths)]
+        with ProcessPoolExecutor(max_workers=min(jobs, len(books)), initializer=_worker_start,
+                                 initargs=(os.getpid(),)) as pool:
+            futures = [pool.submit(_write_in_worker, data, path) for data, path in zip(books, paths)]
             try:
                 for f in as_completed(futures):
                     written.append(f.result())
                     bar.update()
             except BaseException:
-                for f in futures:
-                    f.cancel()
+                _stop_workers(pool, futures)
                 raise
         done = set(written)
         return [p for p in paths if p in done]
     finally:
         bar.close()
+
+
+_writing = False                            # in a worker: a book is being written
+
+
+_parent = None                              # in a worker: the batch's process id
+
+
+def _write_in_worker(data: BookData, path: Path) -> Path:
+    global _writing
+    _writing = True
+    try:
+        return write_book(data, path)
+    except KeyboardInterrupt:
+        if os.getppid() != _parent:         # the batch has gone: the part file is removed
+            os._exit(143)                   # (atomic_path), and nobody waits for a result
+        raise
+    finally:
+        _writing = False
+
+
+def _worker_start(parent: int) -> None:
+    """In each worker: SIGTERM ends the book being written as Ctrl+C does (its part file
+    removed), and the worker stops when the parent does, however the parent ended."""
+    import signal
+    import threading
+
+    global _parent
+    _parent = parent
+
+    def stop(signum, frame):
+        if _writing:
+            raise KeyboardInterrupt()       # atomic_path removes the book's part file
+        os._exit(143)                       # idle: nothing to clean up, and no traceback
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:                                    # Linux: SIGTERM to this worker when the parent dies
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:              # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def watch():                            # elsewhere (and as a backstop): poll the parent
+        import _thread
+        interrupted = False
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                if not _writing:
+                    os._exit(143)
+                if not interrupted:
+                    _thread.interrupt_main()
+                    interrupted = True
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _stop_workers(pool, futures) -> None:
+    """On an error, Ctrl+C or SIGTERM: cancel what has not started and stop the workers now
+    (each removes the part file of the book it was writing), rather than let them finish."""
+    for f in futures:
+        f.cancel()
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        try:
+            proc.terminate()
+        except (OSError, AttributeError):
+            pass
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def to_pdf(paths: list[Path], out: Path, jobs: int = 1, soffice: str | None = None,
@@ -168,6 +240,7 @@ def run_batch(args) -> int:
           file=sys.stderr)
     books, paths = plan(args)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(out, ".*.xlsx.part")       # left by a run that was killed
     for p in paths:
         check_writable(p)
         if soffice:

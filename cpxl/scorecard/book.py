@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import xlsxwriter
-
-from ..output import atomic_path
+from ..output import atomic_path, xlsxwriter_book
 from . import (child_lists, definitions, highlights, overview, quality, scorecard_sheet,
                thresholds, trend)
 from .layout import Layout
@@ -61,10 +59,6 @@ def build(wb, data: BookData) -> None:
 def write_book(data: BookData, path) -> Path:
     """Write one workbook to ``path`` atomically (a temporary file, then a rename)."""
     path = Path(path)
-    with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        try:
-            build(wb, data)
-        finally:
-            wb.close()
+    with atomic_path(path) as tmp, xlsxwriter_book(tmp, WORKBOOK_OPTIONS) as wb:
+        build(wb, data)
     return path

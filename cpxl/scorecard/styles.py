@@ -3,6 +3,8 @@ page set-up (landscape, one page wide, OFFICIAL-SENSITIVE header and footer)."""
 from __future__ import annotations
 
 
+from .naming import fit_header_footer
+
 NAVY = "#1F3864"
 MID_BLUE = "#2F5597"
 PALE_BLUE = "#DDE5F3"
@@ -146,9 +148,6 @@ def row_height(cells, size: float = SIZE, minimum: float = 0) -> float | None:
     return max(minimum, lines * (size + 2.6) + 3)
 
 
-def _escape(text: str) -> str:
-    """Text for an Excel header or footer: '&' doubled so it is not read as a control code."""
-    return str(text).replace("&", "&&")
 
 
 def page_setup(ws, data, sheet_label: str, *, landscape: bool = True, repeat_rows=None,
@@ -171,8 +170,10 @@ def page_setup(ws, data, sheet_label: str, *, landscape: bool = True, repeat_row
     period = f"{data.period_end:%B %Y}"
     font = '&"Arial,Regular"&9'
     bold = '&"Arial,Bold"&9'
-    ws.set_header(f"&L{bold}{marking}&C{font}{_escape(data.title)} - {_escape(sheet_label)} - "
-                  f"{period}&R{font}{page}", {"margin": 0.3})
-    ws.set_footer(f"&L{bold}{marking}&C{font}{_escape(data.authority)} Corporate Parenting "
-                  f"scorecard, position at {data.period_end:%d %B %Y}&R{font}cpxl {data.version}, "
-                  f"{data.generated:%d/%m/%Y %H:%M}", {"margin": 0.3})
+    # Only the names are shortened to fit Excel's 255 characters: never the marking.
+    ws.set_header(fit_header_footer(f"&L{bold}{marking}&C{font}", f"{data.title} - {sheet_label}",
+                                    f" - {period}&R{font}{page}"), {"margin": 0.3})
+    ws.set_footer(fit_header_footer(f"&L{bold}{marking}&C{font}", str(data.authority),
+                                    f" Corporate Parenting scorecard, position at "
+                                    f"{data.period_end:%d %B %Y}&R{font}cpxl {data.version}, "
+                                    f"{data.generated:%d/%m/%Y %H:%M}"), {"margin": 0.3})

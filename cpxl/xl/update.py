@@ -22,18 +22,22 @@ file beside it, or the file locked) is refused with a message saying so.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
+import os
 import re
 import shutil
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from .. import guard
 from ..errors import CpxlError
-from ..output import atomic_path, check_writable, neutralise
+from ..output import atomic_path, check_writable, neutralise, part_pattern, remove_stale_parts
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 NUMBER_COLUMNS = ("numerator", "denominator", "value")
@@ -97,19 +101,61 @@ def lossy_content(path: Path) -> list[str]:
     return [f"{what} ({n})" if n > 1 else what for what, n in counts.items()]
 
 
-def backup_path(path: Path, now: dt.datetime | None = None) -> Path:
-    """``Book.2026-11-22T1015.bak.xlsx`` beside the workbook (seconds, then a number, if taken)."""
-    now = now or dt.datetime.now()
+def _backup_names(path: Path, now: dt.datetime):
     for stamp in (f"{now:%Y-%m-%dT%H%M}", f"{now:%Y-%m-%dT%H%M%S}"):
-        candidate = path.with_name(f"{path.stem}.{stamp}.bak{path.suffix}")
-        if not candidate.exists():
-            return candidate
+        yield path.with_name(f"{path.stem}.{stamp}.bak{path.suffix}")
     n = 2
     while True:
-        candidate = path.with_name(f"{path.stem}.{now:%Y-%m-%dT%H%M%S}-{n}.bak{path.suffix}")
-        if not candidate.exists():
-            return candidate
+        yield path.with_name(f"{path.stem}.{now:%Y-%m-%dT%H%M%S}-{n}.bak{path.suffix}")
         n += 1
+
+
+def backup_path(path: Path, now: dt.datetime | None = None) -> Path:
+    """``Book.2026-11-22T1015.bak.xlsx`` beside the workbook (seconds, then a number, if taken);
+    a name that is taken by anything, a dangling link included, is passed over."""
+    for candidate in _backup_names(path, now or dt.datetime.now()):
+        if not os.path.lexists(candidate):
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def make_backup(path: Path, now: dt.datetime | None = None) -> Path:
+    """Copy the workbook to a new backup file, created exclusively (``O_EXCL``): never through a
+    link planted at the predictable name, never over an existing file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | \
+        getattr(os, "O_BINARY", 0)
+    for n, candidate in enumerate(_backup_names(path, now or dt.datetime.now())):
+        try:
+            fd = os.open(candidate, flags, 0o600)
+        except FileExistsError:
+            if n > 1000:
+                break
+            continue
+        except OSError as e:
+            raise CpxlError(f"{candidate.name}: the backup cannot be written "
+                            f"({e.strerror or type(e).__name__}); the workbook is unchanged") from None
+        try:
+            with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+            shutil.copystat(path, candidate)
+        except BaseException as e:          # a full disk, Ctrl+C, SIGTERM: no half a backup
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+            if not isinstance(e, OSError):
+                raise
+            raise CpxlError(f"{candidate.name}: the backup cannot be written "
+                            f"({e.strerror or type(e).__name__}); the workbook is unchanged") from None
+        return candidate
+    raise CpxlError(f"{path.name}: no free backup name beside it; tidy its old backups")
+
+
+def resolve_book(path: Path) -> Path:
+    """The workbook itself: a link is followed, so the file it points to is updated (the link
+    stays a link) rather than replaced by a new file."""
+    path = Path(path)
+    if path.is_symlink():
+        return Path(os.path.realpath(path))
+    return path
 
 
 def check_lossless(path: Path, force: bool) -> list[str]:
@@ -137,8 +183,22 @@ def _check_book(path: Path, sheet: str) -> None:
                         "close it and run again. If nobody has it open, delete "
                         f"{owner.name}")
     check_writable(path)
-    if not sheet or len(sheet) > 31 or re.search(r"[\[\]:*?/\\]", sheet) or sheet.lower() == "history":
-        raise CpxlError(f"'{sheet}' cannot be a sheet name: 1 to 31 characters, none of [ ] : * ? / \\")
+    check_sheet_name(sheet)
+    guard.check_workbook(path)
+
+
+def check_sheet_name(sheet: str) -> None:
+    """A name Excel accepts for a sheet (a workbook saved with any other cannot be opened again):
+    1 to 31 characters, none of [ ] : * ? / \\ or control characters, not starting or ending
+    with an apostrophe, not History."""
+    shown = sheet.encode("unicode_escape").decode("ascii") if sheet else sheet
+    if not sheet or len(sheet.encode("utf-16-le")) // 2 > 31 or re.search(r"[\[\]:*?/\\]", sheet) \
+            or sheet.lower() == "history" or sheet != sheet.strip() \
+            or sheet.startswith("'") or sheet.endswith("'") \
+            or any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") for c in sheet):
+        raise CpxlError(f"'{shown}' cannot be a sheet name: 1 to 31 characters, none of "
+                        "[ ] : * ? / \\ or control characters, no apostrophe at its start or end, "
+                        "no space at its start or end, and not History")
 
 
 def _clear_sheet(ws) -> None:
@@ -221,7 +281,7 @@ def update_workbook(book, sheet: str, table: pd.DataFrame, *, force: bool = Fals
     """Write ``table`` into the sheet ``sheet`` of the workbook ``book`` (see the module doc)."""
     import openpyxl
 
-    path = Path(book)
+    path = resolve_book(Path(book))
     _check_book(path, sheet)
     lost = check_lossless(path, force)
     keep_vba = path.suffix.lower() == ".xlsm"
@@ -232,14 +292,14 @@ def update_workbook(book, sheet: str, table: pd.DataFrame, *, force: bool = Fals
     existing = next((ws for ws in wb.worksheets if ws.title.lower() == sheet.lower()), None)
     if existing is None and sheet.lower() in (n.lower() for n in wb.sheetnames):
         raise CpxlError(f"{path.name}: '{sheet}' is a chart sheet, not a worksheet")
-    backup = backup_path(path, now)
-    shutil.copy2(path, backup)
+    backup = make_backup(path, now)
     if existing is None:
         ws = wb.create_sheet(sheet)
     else:
         ws = existing
         _clear_sheet(ws)
     _write_table(ws, table)
+    remove_stale_parts(path.parent, part_pattern(path))     # left by a killed run
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return UpdateResult(path, ws.title, len(table), backup, existing is None, lost)
@@ -252,10 +312,16 @@ def update_workbook_command(args) -> int:
     from ..dataset import load
     from ..engine import compute
 
-    path = Path(args.book)
+    path = resolve_book(Path(args.book))
     _check_book(path, args.sheet)                 # fail before the slow part
     check_lossless(path, args.force)
+    if Path(args.data).exists() and guard.same_file(path, args.data):
+        raise CpxlError(f"{path.name}: is both the workbook to update and --data; cpxl will not "
+                        "rewrite the workbook it reads the data from. Keep the extracts in "
+                        "their own workbook or folder")
     dataset = load(args.data, config=getattr(args, "config", None))
+    guard.check_not_an_input(path, args.data, [f for fl in dataset.files.values() for f in fl],
+                             what="update-workbook")
     allow = bool(getattr(args, "allow_beyond_data", False))
     check_for_command(dataset, args.period_end, allow)
     table = compute(dataset, args.period_end, months=getattr(args, "months", 13),

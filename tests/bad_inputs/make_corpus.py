@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import shutil
 import sys
@@ -704,6 +705,274 @@ def large_file_50mb(root):
     p.write_text("".join(parts + chunk), newline="")
 
 
+# --- hostile input (GitHub issue 15) ---------------------------------------------------------------
+
+def _config(root, extra: str) -> None:
+    """The base's cpxl.toml with ``extra`` TOML appended."""
+    p = root / "data/cpxl.toml"
+    p.write_text(p.read_text(encoding="utf-8") + "\n" + extra + "\n", encoding="utf-8")
+
+
+@case
+def config_nested_deeply(root):
+    _config(root, "deep = " + "[" * 5000 + "]" * 5000)
+
+
+@case
+def config_nested_tables_deeply(root):
+    _config(root, "deep = " + "{a = " * 600 + "1" + "}" * 600)
+
+
+@case
+def config_threshold_infinite(root):
+    _config(root, "[thresholds.visits_in_time_pct]\ngreen = inf\namber = 80")
+
+
+@case
+def config_threshold_nan(root):
+    _config(root, "[thresholds.visits_in_time_pct]\ngreen = nan\namber = 80")
+
+
+@case
+def config_threshold_1e100(root):
+    _config(root, "[thresholds.adoption_days_avg]\ngreen = 1e100\namber = 1e101")
+
+
+@case
+def config_threshold_40_digits(root):
+    _config(root, "[thresholds.adoption_days_avg]\ngreen = 1234567890123456789012345678901234567890")
+
+
+@case
+def config_threshold_over_100_percent(root):
+    _config(root, "[thresholds.visits_in_time_pct]\ngreen = 150\namber = 80")
+
+
+@case
+def config_threshold_negative_percent(root):
+    _config(root, "[thresholds.missing_pct]\ngreen = -5\namber = 10")
+
+
+@case
+def config_la_code_40_digits(root):
+    p = root / "data/cpxl.toml"
+    p.write_text(p.read_text(encoding="utf-8").replace(
+        "la_code = 888", "la_code = 1234567890123456789012345678901234567890"), encoding="utf-8")
+
+
+@case
+def config_district_in_two_areas(root):
+    p = root / "data/cpxl.toml"
+    p.write_text(p.read_text(encoding="utf-8").replace('"Stavenham"]', '"Stavenham", "Cragsby"]'),
+                 encoding="utf-8")
+
+
+@case
+def config_unknown_in_an_area(root):
+    p = root / "data/cpxl.toml"
+    p.write_text(p.read_text(encoding="utf-8").replace('"Marrowdale"]', '"Marrowdale", "Unknown"]'),
+                 encoding="utf-8")
+
+
+@case
+def areas_table_unknown_in_an_area(root):
+    head, rows = read(root / "data/areas.csv")
+    rows.append(["Unknown", "North"])
+    write(root / "data/areas.csv", head, rows)
+
+
+@case
+def district_name_80_cjk_characters(root):
+    """An 80-character CJK district name: 240 bytes of UTF-8, a file name over 255 bytes."""
+    name = "北" * 80
+    for col in ("DISTRICT", "GEOGRAPHY"):
+        replace_everywhere(root / "data", {"Cragsby": name}, col)
+
+
+@case
+def district_name_300_characters(root):
+    """A district name that would push an Excel header or footer over 255 characters."""
+    name = "Saltreach & District " * 15
+    for col in ("DISTRICT", "GEOGRAPHY"):
+        replace_everywhere(root / "data", {"Saltreach": name.strip()}, col)
+
+
+@case
+def district_names_reserved_and_invisible(root):
+    """Names Windows refuses or hides: AUX, COM1.txt, a trailing dot, a trailing space, a
+    right-to-left override, a tab and a line break."""
+    names = {"Hollowmere": "AUX", "Cragsby": "COM1.txt", "Upper Wendle": "Upper Wendle.",
+             "Marrowdale": "Marrowdale\u202excod.exe", "Copperwell": "Copper\twell\nTown"}
+    for col in ("DISTRICT", "GEOGRAPHY"):
+        replace_everywhere(root / "data", names, col)
+
+
+@case
+def output_name_too_long(root):
+    pass
+
+
+@case
+def output_is_an_input(root):
+    pass
+
+
+@case
+def fifo_as_the_data(root):
+    os.mkfifo(root / "data/pipe.csv")
+
+
+@case
+def fifo_in_the_folder(root):
+    os.mkfifo(root / "data/pipe.csv")
+
+
+def _sheet_far_out(root, ref: str, value) -> None:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book = to_workbook(root / "data", root / "data/extract.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["episodes"]
+    cell = ws[ref]
+    cell.value = value
+    cell.font = Font(bold=True)           # formatting far out, as Excel files often have
+    wb.save(book)
+
+
+@case
+def workbook_stray_cell_xfd1048576(root):
+    _sheet_far_out(root, "XFD1048576", None)
+
+
+@case
+def workbook_stray_value_xfd2(root):
+    _sheet_far_out(root, "XFD2", "x")
+
+
+def zip_bomb(book: Path, inflated: int = 64 * 1024 * 1024) -> Path:
+    """An .xlsx whose sheet XML inflates ~1000 times, to ``inflated`` bytes (a few KB on disk)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["CHILD", "SEX", "DOB", "ETHNIC"])
+    wb.save(book)
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    pad = b" " * inflated
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(b"<sheetData>", b"<sheetData>" + pad, 1) \
+        if b"<sheetData>" in sheet else sheet + pad
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return book
+
+
+@case
+def workbook_inflates_to_gigabytes(root):
+    zip_bomb(root / "data/extract.xlsx")
+
+
+def encrypted_workbook(book: Path) -> Path:
+    """What Excel saves for a password-protected .xlsx: an OLE2 compound file holding
+    EncryptionInfo and EncryptedPackage streams (the contents here are random)."""
+    from cpxl.addin.cfb import write_compound_file
+
+    rnd = random.Random(15)
+    book.write_bytes(write_compound_file({
+        "EncryptionInfo": bytes([4, 0, 4, 0, 0x40, 0, 0, 0]) + bytes(rnd.randrange(256) for _ in range(600)),
+        "EncryptedPackage": bytes(rnd.randrange(256) for _ in range(5000))}))
+    return book
+
+
+@case
+def workbook_password_protected(root):
+    encrypted_workbook(root / "data/extract.xlsx")
+
+
+@case
+def workbook_password_protected_in_folder(root):
+    encrypted_workbook(root / "data/placements.xlsx")
+
+
+@case
+def xlsb_as_the_data(root):
+    with zipfile.ZipFile(root / "data/extract.xlsb", "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.bin", bytes(64))
+
+
+@case
+def ods_named_xlsx(root):
+    """An OpenDocument spreadsheet saved with an .xlsx name."""
+    with zipfile.ZipFile(root / "data/extract.xlsx", "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+
+
+@case
+def xlsb_named_xlsx(root):
+    with zipfile.ZipFile(root / "data/extract.xlsx", "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.bin", bytes(64))
+
+
+@case
+def districts_columns_swapped(root):
+    """The districts table's header written DISTRICT,CHILD over CHILD,DISTRICT data."""
+    head, rows = read(root / "data/districts.csv")
+    write(root / "data/districts.csv", list(reversed(head)), rows)
+
+
+@case
+def districts_far_too_many(root):
+    """A districts table naming 250 districts (a ward or postcode list loaded as districts)."""
+    head, rows = read(root / "data/districts.csv")
+    rows += [[f"9{k:06d}", f"Ward {k}"] for k in range(250)]
+    write(root / "data/districts.csv", head, rows)
+
+
+@case
+def csv_stray_opening_quote(root):
+    """A quote opens PLACE_PROVIDER on the 5th episode; the next quote is 40 rows later."""
+    head, rows = read(root / "data/episodes.csv")
+    j = head.index("PLACE_PROVIDER")
+    lines = [",".join(head)] + [",".join(r) for r in rows]
+    cells = lines[5].split(",")
+    cells[j] = '"' + cells[j]
+    lines[5] = ",".join(cells)
+    cells = lines[45].split(",")
+    cells[j] = cells[j] + '"'
+    lines[45] = ",".join(cells)
+    (root / "data/episodes.csv").write_text("\r\n".join(lines) + "\r\n", newline="")
+
+
+@case
+def csv_quote_never_closed(root):
+    head, rows = read(root / "data/episodes.csv")
+    j = head.index("PLACE_PROVIDER")
+    lines = [",".join(head)] + [",".join(r) for r in rows]
+    cells = lines[60].split(",")
+    cells[j] = '"' + cells[j]
+    lines[60] = ",".join(cells)
+    (root / "data/episodes.csv").write_text("\r\n".join(lines) + "\r\n", newline="")
+
+
+@case
+def csv_two_rows_run_together(root):
+    """The line break between the 7th and 8th episodes lost: one row of twice the cells."""
+    p = root / "data/episodes.csv"
+    lines = p.read_bytes().split(b"\r\n")
+    lines[7:9] = [lines[7] + b"," + lines[8]]
+    p.write_bytes(b"\r\n".join(lines))
+
+
+@case
+def dob_in_the_future(root):
+    edit(root / "data/header.csv", {(3, "DOB"): "14/05/2099"})
+
+
 # --- building -------------------------------------------------------------------------------------
 
 def materialise(name: str, dest: Path) -> Path:
@@ -744,6 +1013,9 @@ def overlay(name: str, work: Path) -> str:
         if not (data / p.name).exists():
             lines.append(f"# removed: {p.name}\n")
     for p in sorted(data.rglob("*")):
+        if p.is_fifo():
+            lines.append(f"# {p.relative_to(data).as_posix()}: a named pipe (FIFO), made at test time\n")
+            continue
         if not p.is_file():
             continue
         rel = p.relative_to(data).as_posix()
