@@ -81,12 +81,10 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
         return None
     n = table.num_rows
     if n and '"' in body:
-        # A quote left open runs to the end of the file inside one cell of the last row: pandas
-        # calls that an error, Arrow would not.
-        last = table.slice(n - 1)
-        for col in last.columns:
-            v = col[0].as_py()
-            if v and ("\n" in v or "\r" in v):
+        # A field with a line break in it may be rows swallowed by a stray opening quote (or a
+        # quote left open to the end of the file): the pandas path reports those by row.
+        for col in table.columns:
+            if pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py():
                 return None
     header = [c or f"_BLANK{i}" for i, c in enumerate(columns)]
     out: dict[str, pd.Categorical] = {}

@@ -46,7 +46,7 @@ def rt():
 def fresh_cache(monkeypatch, tmp_path):
     monkeypatch.delenv(service.ENV_SOURCE, raising=False)
     monkeypatch.setattr(service, "USER_CONF", tmp_path / "home" / ".cpxl" / "cpxl.conf")
-    monkeypatch.setattr(cache_mod, "_TOKEN", [str(tmp_path / "refresh.token")])
+    monkeypatch.setenv(cache_mod.ENV_TOKEN, str(tmp_path / "refresh.token"))
     monkeypatch.setattr(CACHE, "check_interval", 0.0)
     service.clear_cache()
     yield
