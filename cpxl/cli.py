@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def data_args(sp, period=True):
-        sp.add_argument("data", help="a folder of CSV extracts or a workbook")
+        sp.add_argument("data", help="a folder of CSV extracts, a workbook, or a 903 XML return")
         sp.add_argument("--config", help="cpxl.toml (default: the one beside the data, if any)")
         if period:
             sp.add_argument("--period-end", required=True, help="the last period end, YYYY-MM-DD")

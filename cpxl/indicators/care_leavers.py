@@ -1,8 +1,6 @@
 """Care leavers (OC3): in touch, in suitable accommodation, in education, employment or training."""
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -34,14 +32,17 @@ def _make_cohort(c, ages) -> pd.DataFrame:
     return frame.loc[(frame["age"] >= ages[0]) & (frame["age"] <= ages[1])]
 
 
-_SUITABLE = re.compile(r"^[A-Z]1$")
+# The DfE's codes ending in 1; a code that is not the DfE's (S1: S occurs only as S2) is not
+# counted as suitable, as the validation report says of it.
+_SUITABLE = frozenset(c for c in codes.ACCOM if c.endswith("1"))
 
 _MEASURES = [
     ("in_touch", "Care leavers in touch", "IN_TOUCH = YES", lambda f: f["IN_TOUCH"] == "YES",
      "Care leavers in touch"),
     ("suitable", "Care leavers in suitable accommodation",
-     "ACCOM ends in 1 (a letter and 1: suitable; 0 not known is not suitable)",
-     lambda f: f["ACCOM"].str.fullmatch(_SUITABLE.pattern), "Care leavers in suitable accommodation"),
+     "ACCOM ends in 1 (a letter and 1: suitable; 0 not known, and a code that is not the DfE's "
+     "such as S1, are not suitable)",
+     lambda f: f["ACCOM"].isin(_SUITABLE), "Care leavers in suitable accommodation"),
     ("eet", "Care leavers in education, employment or training",
      "ACTIV in F1, P1, F2, P2, F3, P3, F4, P4, F5, P5", lambda f: f["ACTIV"].isin(codes.ACTIV_EET),
      "Care leavers in education, employment or training"),
