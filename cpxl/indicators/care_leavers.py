@@ -62,6 +62,6 @@ for _m, _title, _text, _test, _lait in _MEASURES:
                   polarity="higher", tables=("header", "episodes", "oc3"), theme="Care leavers",
                   lait=f"{_lait} aged {_ages[0]}-{_ages[1]} (%)", headline=_m != "in_touch" and _g == "19_21",
                   definition=f"""Of young people in the oc3 table aged {_ages[0]} to {_ages[1]} on D
-                  (age from the oc3 DOB), leaving out IN_TOUCH = DIED or RHOM: those with {_text}.
+                  (age from the oc3 DOB, or the header DOB where that is blank), leaving out IN_TOUCH = DIED or RHOM: those with {_text}.
                   Each counts in the district they belong to at D (their latest episode's home
                   postcode where the districts table has no row).""")(_make(_test, _ages))

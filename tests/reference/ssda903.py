@@ -42,6 +42,8 @@ ADOPTED = {"E11", "E12"}
 SGO = {"E45", "E46", "E47", "E48"}
 EET = {"F1", "P1", "F2", "P2", "F3", "P3", "F4", "P4", "F5", "P5"}
 LEAVER_EXCLUDED = {"DIED", "RHOM"}
+# The DfE's ACCOM letters (B with parents … Z with former foster carers); S and X occur only with 2.
+SUITABLE_LETTERS = set("BCDEGHKRTUVWYZ")
 
 
 # ---- dates ----------------------------------------------------------------------------------
@@ -353,7 +355,8 @@ def prepare(path) -> Data:
 
 def restrict(data: Data, only: set) -> Data:
     """The same data with only some children (tables without CHILD kept whole)."""
-    tables = {n: (t[t["CHILD"].astype(str).str.strip().isin(only)] if "CHILD" in t.columns else t)
+    tables = {n: (t[t["CHILD"].astype(str).str.strip().isin(only)]
+                  if "CHILD" in t.columns and n != "districts" else t)
               for n, t in data.tables.items()}
     children = {c: ch for c, ch in data.children.items() if c in only}
     lookups = {k: {c: v for c, v in d.items() if c in only} for k, d in data.lookups.items()}
@@ -588,7 +591,11 @@ def tally_period_end(data: Data, where: Where, D: dt.date, indicators=None) -> T
     if "oc3" in tables:
         for r in tables["oc3"].itertuples(index=False):
             cid = _text(r.CHILD)
-            a = age(_date(r.DOB), D)
+            # cpxl's reading (in its definition text): the oc3 DOB, else the header's.
+            dob = _date(r.DOB)
+            if dob is None and cid in data.children:
+                dob = data.children[cid].dob
+            a = age(dob, D)
             touch = _text(r.IN_TOUCH).upper()
             if a is None or touch in LEAVER_EXCLUDED:
                 continue
@@ -597,8 +604,7 @@ def tally_period_end(data: Data, where: Where, D: dt.date, indicators=None) -> T
                 continue
             g = where(cid, D)
             accom, activ = _text(r.ACCOM).upper(), _text(r.ACTIV).upper()
-            suitable = len(accom) == 2 and accom[0].isalpha() and accom[1] == "1" \
-                and accom[0] not in "SX"
+            suitable = len(accom) == 2 and accom[1] == "1" and accom[0] in SUITABLE_LETTERS
             T.add(f"care_leavers_in_touch_pct_{grp}", PCT, g, int(touch == "YES"), 1)
             T.add(f"care_leavers_suitable_pct_{grp}", PCT, g, int(suitable), 1)
             T.add(f"care_leavers_eet_pct_{grp}", PCT, g, int(activ in EET), 1)
