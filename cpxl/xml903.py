@@ -235,7 +235,7 @@ def _raw_table(name: str, element: str, file: str, rows: list[tuple[int, dict]])
 # ----------------------------------------------------------------------------------------------
 def _el(tag: str, value) -> str:
     from xml.sax.saxutils import escape
-    value = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    value = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     return f"<{tag}>{escape(value)}</{tag}>" if value else f"<{tag} />"
 
 

@@ -144,6 +144,35 @@ def test_fake903_matches_the_reference():
     _check(FAKE, "2018-03-31", 13)
 
 
+# Month ends drawn from the seed, months 3: about 20 children each, every awkward case of
+# reference/adversarial.py somewhere among the seeds.
+ADVERSARIAL_SEEDS = range(1, 9)
+
+
+def _adversarial(tmp_path, seed):
+    import random
+
+    from reference.adversarial import make
+
+    make(seed, tmp_path / "data")
+    month = random.Random(seed).randrange(12 * 2019, 12 * 2025)
+    pe = (pd.Timestamp(year=month // 12, month=month % 12 + 1, day=1) + pd.offsets.MonthEnd(0))
+    return tmp_path / "data", pe.date().isoformat()
+
+
+@pytest.mark.parametrize("seed", ADVERSARIAL_SEEDS)
+def test_awkward_random_counties_match_the_reference(tmp_path, seed):
+    path, pe = _adversarial(tmp_path, seed)
+    _check(path, pe, 3, sanity=False)
+
+
+@pytest.mark.xfail(strict=False, reason=KNOWN)
+@pytest.mark.parametrize("seed", list(ADVERSARIAL_SEEDS)[:3])
+def test_awkward_random_counties_match_the_reference_for_every_child(tmp_path, seed):
+    path, pe = _adversarial(tmp_path, seed)
+    _check(path, pe, 3, strict=False)
+
+
 @pytest.mark.xfail(strict=False, reason=KNOWN)
 @pytest.mark.parametrize("which", ["sample", "fake903"])
 def test_every_child_matches_the_reference(which):

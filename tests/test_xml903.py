@@ -215,12 +215,12 @@ def test_xml_beside_local_csvs_in_a_folder(tmp_path):
     (GOOD.replace("<EXPSSDA903>", "<CLA>").replace("</EXPSSDA903>", "</CLA>"),
      r"return\.xml, line 2: the XML's root element is <CLA>, not <EXPSSDA903>"),
     (GOOD.replace("<CHILDID>0001</CHILDID>", ""), r"return\.xml, line 3: a CHILD element has no CHILDID"),
-    ('<?xml version="1.0"?>\n<!DOCTYPE EXPSSDA903 [\n <!ENTITY a "aaaaaaaaaa">\n'
-     ' <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">\n]>\n'
-     '<EXPSSDA903><CHILD><HEADER><CHILDID>&c;</CHILDID></HEADER></CHILD></EXPSSDA903>',
+    (('<?xml version="1.0"?>\n<!DOCTYPE EXPSSDA903 [\n <!ENTITY a "aaaaaaaaaa">\n'
+      ' <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">\n]>\n'
+      '<EXPSSDA903><CHILD><HEADER><CHILDID>&c;</CHILDID></HEADER></CHILD></EXPSSDA903>'),
      r"return\.xml, line 3: the XML declares or refers to an entity .*never expands"),
-    ('<?xml version="1.0"?>\n<!DOCTYPE EXPSSDA903 [\n <!ENTITY x SYSTEM "file:///etc/passwd">\n]>\n'
-     '<EXPSSDA903><CHILD><HEADER><CHILDID>&x;</CHILDID></HEADER></CHILD></EXPSSDA903>',
+    (('<?xml version="1.0"?>\n<!DOCTYPE EXPSSDA903 [\n <!ENTITY x SYSTEM "file:///etc/passwd">\n]>\n'
+      '<EXPSSDA903><CHILD><HEADER><CHILDID>&x;</CHILDID></HEADER></CHILD></EXPSSDA903>'),
      r"return\.xml, line 3: the XML declares or refers to an entity"),
     ("<EXPSSDA903></EXPSSDA903>", r"return\.xml: the EXPSSDA903 return has no CHILD elements"),
     ("<EXPSSDA903><CHILD><HEADER><CHILDID>1</CHILDID>&undefined;</HEADER></CHILD></EXPSSDA903>",

@@ -40,8 +40,8 @@ _MEASURES = [
     ("in_touch", "Care leavers in touch", "IN_TOUCH = YES", lambda f: f["IN_TOUCH"] == "YES",
      "Care leavers in touch"),
     ("suitable", "Care leavers in suitable accommodation",
-     "ACCOM ends in 1 (a letter and 1: suitable; 0 not known, and a code that is not the DfE's "
-     "such as S1, are not suitable)",
+     ("ACCOM ends in 1 (a letter and 1: suitable; 0 not known, and a code that is not the DfE's "
+      "such as S1, are not suitable)"),
      lambda f: f["ACCOM"].isin(_SUITABLE), "Care leavers in suitable accommodation"),
     ("eet", "Care leavers in education, employment or training",
      "ACTIV in F1, P1, F2, P2, F3, P3, F4, P4, F5, P5", lambda f: f["ACTIV"].isin(codes.ACTIV_EET),
