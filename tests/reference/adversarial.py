@@ -2,11 +2,12 @@
 
 Each seed writes a folder of CSVs: children born on 29 February or with no DOB, children with no
 header row or two, episodes chained by X1 (some zero-length, some short breaks V3/V4, some X1 with
-no successor, exact repeats of a row), temporary and adoption placements, every REC, reviews,
-UASC with and without DUC, OC2 scores out of range, OC3 codes that are not the DfE's and care
-leavers with no episodes, missing episodes with return interviews, social worker episodes, a
-districts table with names in other cases, ``Unknown`` and a district in no area, postcodes with
-and without the space, and a population table with areas and the authority only in some years.
+no successor, exact repeats of a row, now and then a period overlapping the one before),
+temporary and adoption placements, every REC, reviews, UASC with and without DUC, OC2 scores out
+of range, OC3 codes that are not the DfE's and care leavers with no episodes, missing episodes
+with return interviews, social worker episodes, a districts table with names in other cases,
+``Unknown`` and a district in no area, postcodes with and without the space, and a population
+table with areas and the authority only in some years.
 """
 from __future__ import annotations
 
@@ -71,7 +72,8 @@ def make(seed: int, out) -> None:
                 d = dec
             if open_:
                 break
-            d = d + dt.timedelta(days=rng.randint(1, 500))
+            # A gap before the next period, or now and then an overlap (a stray row).
+            d = d + dt.timedelta(days=rng.randint(1, 500) if rng.random() < 0.9 else -rng.randint(1, 90))
         for _r in range(rng.randint(0, 6)):
             reviews.append([cid, "", fmt(rdate(rng), rng)])
         if rng.random() < 0.15:

@@ -530,13 +530,11 @@ def tally_period_end(data: Data, where: Where, D: dt.date, indicators=None) -> T
                           ("other", eth in ("CHNE", "OOTH")), ("not_known", eth in ("REFU", "NOBT"))]:
             T.add(f"cla_ethnicity_{grp}_pct", PCT, g, int(bool(eth) and test), 1)
         # stability_3plus_pct
-        n = 0
-        for p in ch.periods:
-            for pl in p.placements:
-                if pl.begin <= W0 and (pl.end is None or pl.end > W0):
-                    n += 1
-                elif _in(pl.begin, W0, D):
-                    n += 1
+        # "The placement current at the start of W counts as one": one, even where overlapping
+        # episodes leave two placements open then.
+        current_at_start = any(pl.begin <= W0 and (pl.end is None or pl.end > W0)
+                               for p in ch.periods for pl in p.placements)
+        n = int(current_at_start) + sum(_in(pl.begin, W0, D) for p in ch.periods for pl in p.placements)
         T.add("stability_3plus_pct", PCT, g, int(n >= 3), 1)
         # stability_long_pct
         if per is not None and a is not None and a < 16 and per.start <= minus_months(D, 30):
