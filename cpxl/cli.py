@@ -1,6 +1,6 @@
 """The ``cpxl`` command line.
 
-    cpxl sample OUT [--children N] [--seed S]
+    cpxl sample OUT [--children N] [--seed S] [--xml]
     cpxl validate DATA [--out report.csv|.xlsx] [--config FILE]
     cpxl indicators DATA --period-end YYYY-MM-DD [--months N] [--config FILE] [--allow-beyond-data] --out FILE
     cpxl list
@@ -170,7 +170,8 @@ def cmd_sample(args) -> int:
         raise CpxlError(f"{args.out}: is a file; name a folder for the sample")
     if args.period_end is not None:
         _check_arguments(args, out_suffixes=None)
-    out = write_sample(args.out, children=args.children, seed=args.seed, period_end=args.period_end)
+    out = write_sample(args.out, children=args.children, seed=args.seed, period_end=args.period_end,
+                       xml=args.xml)
     print(f"Synthetic sample written to {out}")
     return 0
 
@@ -286,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def data_args(sp, period=True):
-        sp.add_argument("data", help="a folder of CSV extracts or a workbook")
+        sp.add_argument("data", help="a folder of CSV extracts, a workbook, or a 903 XML return")
         sp.add_argument("--config", help="cpxl.toml (default: the one beside the data, if any)")
         if period:
             sp.add_argument("--period-end", required=True, help="the last period end, YYYY-MM-DD")
@@ -320,6 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--children", type=int, default=2000, help="children looked after on any day")
     sp.add_argument("--seed", type=int, default=1)
     sp.add_argument("--period-end", default=None, help="last month of history (default 2025-12-31)")
+    sp.add_argument("--xml", action="store_true",
+                    help="the SSDA903 tables as one DfE XML file (ssda903.xml), the local ones as CSVs")
     sp.set_defaults(func=cmd_sample)
 
     sp = sub.add_parser("scorecards", help="write one scorecard workbook per district, area and the authority")

@@ -512,6 +512,11 @@ def read_source(path) -> tuple[list[RawTable], list[str]]:
             found.extend(tables)
             if not tables:
                 skipped.append(SkippedFile(f.name))
+        elif suffix == ".xml":                 # the DfE's XML form of the 903 return
+            from .xml903 import read_xml_file
+            tables = read_xml_file(f, alone=path.is_file())
+            (found.extend(tables) if tables is not None else skipped.append(SkippedFile(
+                f.name, "an XML file that is not an SSDA903 return (root EXPSSDA903); passed over")))
         elif suffix in OLD_WORKBOOK_SUFFIXES:
             what = {".xls": "an Excel 97-2003", ".xlsb": "an Excel Binary",
                     ".ods": "an OpenDocument (LibreOffice)"}[suffix]

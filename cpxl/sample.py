@@ -1634,18 +1634,24 @@ def _write_csv(df: pd.DataFrame, path: pathlib.Path) -> None:
 
 
 def write_sample(out_dir, children: int = 2000, seed: int = 1,
-                 period_end: str | None = None) -> pathlib.Path:
+                 period_end: str | None = None, xml: bool = False) -> pathlib.Path:
     """Write the Northshire sample (one CSV per table and a cpxl.toml) into out_dir.
 
     children: about how many children are looked after on any day (exactly this many on
     period_end). seed: the same seed gives byte-identical files. period_end: ISO date the
-    six-year history ends on (default 2025-12-31).
+    six-year history ends on (default 2025-12-31).  xml: the SSDA903 tables as one file in the
+    DfE's XML form (ssda903.xml) instead of their CSVs; the local tables stay CSVs.
     """
     if int(children) < 1:
         raise ValueError("children must be at least 1")
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables = generate_tables(children=children, seed=seed, period_end=period_end)
+    if xml:
+        from .tables import TABLES
+        from .xml903 import write_xml
+        write_xml(tables, out / "ssda903.xml")
+        tables = {n: df for n, df in tables.items() if TABLES[n].source != "SSDA903"}
     for name, df in tables.items():
         _write_csv(df, out / f"{name}.csv")
     with open(out / "cpxl.toml", "w", encoding="utf-8", newline="\n") as fh:

@@ -1,8 +1,6 @@
 """Care leavers (OC3): in touch, in suitable accommodation, in education, employment or training."""
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -34,14 +32,17 @@ def _make_cohort(c, ages) -> pd.DataFrame:
     return frame.loc[(frame["age"] >= ages[0]) & (frame["age"] <= ages[1])]
 
 
-_SUITABLE = re.compile(r"^[A-Z]1$")
+# The DfE's codes ending in 1; a code that is not the DfE's (S1: S occurs only as S2) is not
+# counted as suitable, as the validation report says of it.
+_SUITABLE = frozenset(c for c in codes.ACCOM if c.endswith("1"))
 
 _MEASURES = [
     ("in_touch", "Care leavers in touch", "IN_TOUCH = YES", lambda f: f["IN_TOUCH"] == "YES",
      "Care leavers in touch"),
     ("suitable", "Care leavers in suitable accommodation",
-     "ACCOM ends in 1 (a letter and 1: suitable; 0 not known is not suitable)",
-     lambda f: f["ACCOM"].str.fullmatch(_SUITABLE.pattern), "Care leavers in suitable accommodation"),
+     ("ACCOM ends in 1 (a letter and 1: suitable; 0 not known, and a code that is not the DfE's "
+      "such as S1, are not suitable)"),
+     lambda f: f["ACCOM"].isin(_SUITABLE), "Care leavers in suitable accommodation"),
     ("eet", "Care leavers in education, employment or training",
      "ACTIV in F1, P1, F2, P2, F3, P3, F4, P4, F5, P5", lambda f: f["ACTIV"].isin(codes.ACTIV_EET),
      "Care leavers in education, employment or training"),
@@ -61,6 +62,6 @@ for _m, _title, _text, _test, _lait in _MEASURES:
                   polarity="higher", tables=("header", "episodes", "oc3"), theme="Care leavers",
                   lait=f"{_lait} aged {_ages[0]}-{_ages[1]} (%)", headline=_m != "in_touch" and _g == "19_21",
                   definition=f"""Of young people in the oc3 table aged {_ages[0]} to {_ages[1]} on D
-                  (age from the oc3 DOB), leaving out IN_TOUCH = DIED or RHOM: those with {_text}.
+                  (age from the oc3 DOB, or the header DOB where that is blank), leaving out IN_TOUCH = DIED or RHOM: those with {_text}.
                   Each counts in the district they belong to at D (their latest episode's home
                   postcode where the districts table has no row).""")(_make(_test, _ages))
