@@ -5,11 +5,11 @@ with the engine but the reading and typing of the files.  Every SSDA903 indicato
 looked after", "Profile" and "Care leavers" tables) must agree at every geography and period end
 on the bundled sample, on small generated counties and on the D2I validator's fake 903 data.
 
-Three known defects (issue 10, being fixed on another branch) make cpxl differ for some children:
-a zero-length episode on a move day is dropped as a "duplicate"; overlapping episodes break the
-period-of-care chain; the long-term stability measure does not credit a child placed for adoption
-whose previous placement lasted.  The strict tests leave those children out (found from the data
-itself, not from cpxl); the full comparisons are expected to fail until the fix is merged.
+The reference implements the three readings that once made cpxl differ (a zero-length episode on
+a move day is a real episode; an X1 episode continues into the child's unused episode starting on
+its DEC wherever it sits; the long-term stability measure credits a child placed for adoption whose
+previous placement lasted).  The "strict" tests also compare with those children left out, so a
+difference elsewhere is not hidden behind them; the "every child" tests compare everyone.
 """
 from __future__ import annotations
 
@@ -33,10 +33,6 @@ FAKE = Path(os.environ.get("CPXL_SHARED_DATA") or ROOT.parent / "shared" / "data
 needs_fake = pytest.mark.skipif(not (FAKE / "episodes.csv").exists(),
                                 reason=f"the public fake903 tables are not at {FAKE} "
                                        "(set CPXL_SHARED_DATA to the public data folder)")
-
-KNOWN = "issue 10 (branch issue-10): same-day zero-length episodes, overlapping episodes, " \
-        "the long-term stability adoption exception"
-
 
 def _affected_by_known_defects(data, path) -> tuple[set, set]:
     """(children whose episodes overlap or repeat a DECOM without repeating the episode,
@@ -170,14 +166,12 @@ def test_awkward_random_counties_match_the_reference(tmp_path, seed):
     _check(path, pe, 3, sanity=False)
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN)
 @pytest.mark.parametrize("seed", list(ADVERSARIAL_SEEDS)[:3])
 def test_awkward_random_counties_match_the_reference_for_every_child(tmp_path, seed):
     path, pe = _adversarial(tmp_path, seed)
     _check(path, pe, 3, strict=False)
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN)
 @pytest.mark.parametrize("which", ["sample", "fake903"])
 def test_every_child_matches_the_reference(which):
     if which == "sample":
