@@ -138,8 +138,8 @@ def test_arrow_refuses_what_pandas_reads_differently():
 
 # --- the per-distinct-value shortcuts give what the per-row code gave ---------------------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 CELLS = st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "c2", " C2 ", "\u00a0x\u2003", "ß",
                                                        "ns1 2ab", "NS12AB", "ab 1", "\x1c9\x1f"]),
