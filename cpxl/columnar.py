@@ -3,9 +3,10 @@
 :func:`cpxl.reading.read_csv_file` decodes the file, finds the header row and the delimiter, then
 asks :func:`read_body` for the table.  It gives back what the pandas path would (the same cells,
 row numbers and blank rows left out), or ``None`` for what Arrow does not read the same way as
-pandas - rows of another width than the header, NUL characters, a quote left open, a header
-region whose lines do not split as the header search split them - and the pandas path reads the
-file as before, with its messages.
+pandas, or where the pandas path checks more - rows of another width than the header, NUL
+characters, a quote left open, a line break inside a quoted cell, a header region whose lines do
+not split as the header search split them - and the pandas path reads the file as before, with
+its messages.
 
 Cells come back as categoricals (each distinct text once, with a code per row): the loader trims,
 upper-cases and types the distinct values only, and the blank-row check here works on them too.
@@ -81,8 +82,9 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
         return None
     n = table.num_rows
     if n and '"' in body:
-        # A field with a line break in it may be rows swallowed by a stray opening quote (or a
-        # quote left open to the end of the file): the pandas path reports those by row.
+        # A line break inside a quoted cell: a note, or the rows after a stray opening quote
+        # swallowed into one cell.  The pandas path tells the two apart (and stops at the second),
+        # so it reads such a file; a quote left open to the end of the file is its error too.
         for col in table.columns:
             if pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py():
                 return None

@@ -43,7 +43,7 @@ FOLDER = ".cpxl-cache"
 ENV_DIR = "CPXL_CACHE_DIR"
 ENV_OFF = "CPXL_NO_CACHE"
 #: Bumped whenever what an entry holds, or how, changes.
-FORMAT = 2
+FORMAT = 3
 #: Entries kept per cache folder (the oldest are removed).
 MAX_ENTRIES = 6
 _PROBLEM_FIELDS = ["severity", "table", "file", "row", "column", "problem", "used", "child", "rule"]
@@ -262,7 +262,10 @@ def store(path: Path, config, dataset, entry_key: str | None = None) -> Path | N
             digests = {}
             for i, (name, (table, _kinds)) in enumerate(tables.items()):
                 file = f"t{i}.parquet"
-                pq.write_table(table, tmp / file, compression="lz4", write_statistics=False)
+                # One row group: read back as one chunk per column (several chunks, each with
+                # its own dictionary, cost seconds to unify at a large county's size).
+                pq.write_table(table, tmp / file, compression="lz4", write_statistics=False,
+                               row_group_size=max(1, table.num_rows))
                 digests[file] = _digest(tmp / file)
             import pyarrow as pa
             pq.write_table(pa.Table.from_pandas(problems, preserve_index=False),

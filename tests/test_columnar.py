@@ -132,14 +132,15 @@ def test_arrow_refuses_what_pandas_reads_differently():
     ok = columnar.read_body(lines[0] + "\n" + body, 0, lines, ",", columns)
     assert ok is not None and ok[0]["CHILD"].tolist() == ["001"] and ok[0]["_row"].tolist() == [2]
     for bad in ("001,1,01/02/2010\n", "001,1,01/02/2010,WBRI,x\n", "001,1,\x00,WBRI\n",
-                '001,1,"01/02/2010,WBRI\n'):
+                '001,1,"01/02/2010,WBRI\n', '001,1,01/02/2010,"W\nBRI"\n',
+                '001,1,"01/02/2010,WBRI\n002,1,01/02/2010,"WBRI\n'):
         assert columnar.read_body(lines[0] + "\n" + bad, 0, lines, ",", columns) is None, bad
 
 
 # --- the per-distinct-value shortcuts give what the per-row code gave ---------------------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 CELLS = st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "c2", " C2 ", "\u00a0x\u2003", "ß",
                                                        "ns1 2ab", "NS12AB", "ab 1", "\x1c9\x1f"]),
