@@ -67,7 +67,8 @@ def requirement_names(requirements: list[str]) -> set[str]:
 def test_every_module_the_tests_import_is_a_declared_dependency():
     project = PYPROJECT["project"]
     declared = requirement_names(project["dependencies"] + project["optional-dependencies"]["test"])
-    local = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {"cpxl"}
+    local = ({p.stem for p in (ROOT / "tests").rglob("*.py")} | {"cpxl"}
+             | {p.name for p in (ROOT / "tests").rglob("*") if p.is_dir()})   # tests/reference/
     distributions = metadata.packages_distributions()
     missing = {}
     for path in sorted((ROOT / "tests").glob("*.py")) + [ROOT / "scripts" / "readme_picture.py"]:
