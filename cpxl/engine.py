@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import care
-from .catalogue import CATALOGUE, Indicator, _load_all
+from .catalogue import CATALOGUE, Indicator
 from .dates import age_on, minus_months, period_ends
 from .frames import days, expand_ranges
 from .geography import Geography
@@ -272,7 +272,6 @@ def compute(dataset, period_end, months: int = 13, indicators: list[str] | None 
 
     beyond = None if allow_beyond_data is None else check_period_end(dataset, period_end,
                                                                        allow_beyond_data)
-    _load_all()
     ctx = Context(dataset, period_ends(period_end, months))
     geo = ctx.geography
     levels = ["la"] + ["area"] * len(geo.areas) + ["district"] * len(geo.districts)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from .. import codes
-from ..catalogue import indicator
+from .registry import indicator
 from ..dates import add_working_days, minus_months, plus_months
 from ..frames import _CHILD_SHIFT, days, expand_ranges
 

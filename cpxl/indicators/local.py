@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..catalogue import indicator
+from .registry import indicator
 from ..config import DEFAULT_VISIT_INTERVAL_DAYS
 from ..dates import add_working_days, minus_months
 from ..frames import days, earliest_on_or_after, latest_on_or_before

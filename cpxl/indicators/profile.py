@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import codes
-from ..catalogue import indicator
+from .registry import indicator
 from .cla import EPISODES, _ceased, _started, _uasc_on_d
 
 

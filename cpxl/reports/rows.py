@@ -217,8 +217,7 @@ def scorecard_rows(table: pd.DataFrame, geography: str, period_end, config=None,
     those of the configuration's LA code.  The indicators are those with a value in the table,
     in scorecard order (theme by theme).
     """
-    from ..catalogue import CATALOGUE, THEMES, _load_all
-    _load_all()
+    from ..catalogue import CATALOGUE, THEMES
     policy = Policy.from_config(config) if config is not None else Policy()
     end = pd.Timestamp(period_end).date().isoformat()
     t = table.loc[table["geography"].astype(str) == str(geography)]

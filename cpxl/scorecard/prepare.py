@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..catalogue import CATALOGUE, THEMES, _load_all
+from ..catalogue import CATALOGUE, THEMES
 from ..errors import CpxlError
 from ..geography import UNKNOWN
 from ..rag import check_thresholds
@@ -29,7 +29,6 @@ NOT_AVAILABLE = "not available"
 
 def scorecard_indicators(table: pd.DataFrame) -> tuple[list, list[tuple[str, str]]]:
     """The catalogue's indicators in scorecard order (by theme), and those the data cannot give."""
-    _load_all()
     la = table.loc[table["level"] == "la"]
     notes = la.groupby("indicator", sort=False)["note"].first()
     order = sorted(CATALOGUE.values(), key=lambda ind: THEMES.index(ind.theme))
@@ -50,7 +49,6 @@ def meta(ind) -> Meta:
 
 def check_config_thresholds(config) -> None:
     """Every ``[thresholds.<id>]`` names an indicator and has sensible numbers."""
-    _load_all()
     Policy.from_config(config)                    # [scorecard], checked before any work
     where = config.path.name if config.path else "cpxl.toml"
     for key, table in (config.thresholds or {}).items():

@@ -277,13 +277,12 @@ def as_date(value, name: str) -> pd.Timestamp:
 
 def as_indicator(value) -> str:
     """A catalogue indicator id; a close misspelling gets a suggestion."""
-    from ..catalogue import CATALOGUE, _load_all
+    from ..catalogue import CATALOGUE
 
     if not isinstance(value, str) or not value.strip():
         raise ValueError("indicator must be an indicator id such as 'cla_count' "
                          "(CPXL_INDICATORS() lists them)")
     text = value.strip()
-    _load_all()
     if text in CATALOGUE:
         return text
     lower = text.lower()
@@ -563,10 +562,9 @@ def scorecard(period_end, geography=None, source=None, settings: Settings | None
               cache: DataCache = CACHE) -> list[list]:
     """Every indicator for one period end and geography, with the period before, a year
     before, the published comparators and the RAG rating: a header row and a row each."""
-    from ..catalogue import CATALOGUE, _load_all
+    from ..catalogue import CATALOGUE
     from ..dates import minus_months
 
-    _load_all()
     when = as_date(period_end, "period_end")
     geo = _text(geography, "geography")
     spec = resolve_source(_text(source, "source"), settings)
