@@ -2,6 +2,7 @@
 page set-up (landscape, one page wide, OFFICIAL-SENSITIVE header and footer)."""
 from __future__ import annotations
 
+from ..indicators.registry import CHANGE_FORMATS, NUMBER_FORMATS, UNIT_SHORT  # noqa: F401
 
 NAVY = "#1F3864"
 MID_BLUE = "#2F5597"
@@ -22,14 +23,6 @@ RAG_COLOURS = {"Green": ("#C6EFCE", "#006100"), "Amber": ("#FFEB9C", "#7F5F00"),
 #: the letter a heat-map cell shows beside its value, so RAG never relies on colour alone
 RAG_LETTER = {"Green": "G", "Amber": "A", "Red": "R"}
 
-NUMBER_FORMATS = {"count": "#,##0", "%": '0.0"%"', "rate per 10,000": "0.0", "days": "#,##0",
-                  "score": "0.0", "ratio": "0.00", "cases per FTE": "0.0"}
-CHANGE_FORMATS = {"count": '+#,##0;"−"#,##0;0', "%": '+0.0" pts";"−"0.0" pts";0.0" pts"',
-                  "rate per 10,000": '+0.0;"−"0.0;0.0', "days": '+#,##0;"−"#,##0;0',
-                  "score": '+0.0;"−"0.0;0.0', "ratio": '+0.00;"−"0.00;0.00',
-                  "cases per FTE": '+0.0;"−"0.0;0.0'}
-UNIT_SHORT = {"count": "number", "%": "%", "rate per 10,000": "per 10k", "days": "days",
-              "score": "score", "ratio": "ratio", "cases per FTE": "per FTE"}
 DATE_FORMAT = "dd/mm/yyyy"
 MONTH_FORMAT = "mmm yy"
 

@@ -23,6 +23,7 @@ import re
 from typing import Callable
 
 from ..errors import CpxlError
+from ..indicators.registry import NUMBER_FORMATS
 from ..output import neutralise
 from . import service
 from .cache import CACHE
@@ -34,8 +35,6 @@ INDICATORS_SHEET = "cpxl indicators"
 HEADER_FILL = "#1F4E79"
 WHITE = "#FFFFFF"
 RAG_FILLS = {"Green": "#C6EFCE", "Amber": "#FFEB9C", "Red": "#FFC7CE"}
-NUMBER_FORMATS = {"count": "#,##0", "%": "0.0", "rate per 10,000": "0.0", "days": "0",
-                  "score": "0.0", "ratio": "0.00", "cases per FTE": "0.0"}
 HELP_TEXT = """cpxl - Corporate Parenting performance indicators
 
 Load data: choose the folder of SSDA903 and local extracts (saved as DATA_SOURCE on this
