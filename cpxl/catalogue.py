@@ -85,9 +85,21 @@ def markdown() -> str:
         for ind in by_theme[theme]:
             lines += [f"### `{ind.id}` — {ind.title}", "",
                       f"Unit: {ind.unit}. Polarity: {ind.polarity}. Tables: {', '.join(ind.tables)}."
-                      + (f" Compared with LAIT: {ind.lait}." if ind.lait else ""), "",
+                      + _published(ind), "",
                       ind.definition, ""]
     return "\n".join(lines)
+
+
+def _published(ind: Indicator) -> str:
+    """What docs/indicators.md says of the indicator's published counterpart: compared only when
+    a comparator ships (cpxl/data/comparators_meta.json, built by scripts/build_comparators.py)."""
+    from .comparators import indicator_info
+
+    if not ind.lait:
+        return ""
+    if indicator_info(ind.id) is not None:
+        return f" Compared with LAIT: {ind.lait}."
+    return f" Nearest LAIT measure: {ind.lait} (no published comparator ships)."
 
 
 def get(indicator_id: str) -> Indicator:
