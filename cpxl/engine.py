@@ -19,6 +19,9 @@ from .dates import age_on, minus_months, period_ends
 from .frames import days, expand_ranges
 from .geography import Geography
 
+#: the most month ends one computation covers (50 years): more is a mistyped --months
+MAX_MONTHS = 600
+
 # The open episode's columns the indicators read (a narrow copy is much cheaper at scale).
 LOOKED_AFTER_COLUMNS = ["cid", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "period_no",
                         "period_start", "placement_no", "placement_start", "previous_placement_start"]

@@ -18,7 +18,7 @@ import pandas as pd
 from . import codes
 from .care import episode_order, successors
 from .frames import days
-from .tables import TABLES
+from .tables import MAX_FTE, TABLES
 
 
 @dataclass(frozen=True)
@@ -289,9 +289,6 @@ def format_message(r: Rule, rows: pd.DataFrame) -> list[str]:
 # An event dated more than this after the day cpxl runs (or after the latest episode date, if
 # that is later: a machine clock set wrong must not reject real dates) has not happened yet.
 FUTURE_MARGIN_DAYS = 31
-# A case-holding worker's full-time equivalent: more than 0, at most this (a typed number of
-# hours such as 37 is the usual mistake).
-MAX_FTE = 1.5
 
 
 def _never(t) -> pd.Series:
@@ -380,7 +377,7 @@ def postcode_districts_blank(t, _tables):
 @rule("postcode_districts", "OUTWARD_CODE", "outward code {OUTWARD_CODE} is mapped to another "
       "district on a later row; this row ({DISTRICT}) is not used, the last row is", drops=True)
 def postcode_districts_conflicting(t, _tables):
-    from .geography import outward_code
+    from .codes import outward_code
     return _conflicting(t.assign(OUTWARD_CODE=outward_code(t["OUTWARD_CODE"])), "OUTWARD_CODE",
                         "DISTRICT")
 

@@ -249,10 +249,10 @@ def test_insert_scorecard_for_a_district(board, sample):
 
 
 def test_build_scorecards_calls_the_batch_with_the_cli_arguments(board, sample, tmp_path, monkeypatch):
-    import cpxl.scorecard as scorecard
+    import cpxl.scorecard.batch as batch
 
     seen = []
-    monkeypatch.setattr(scorecard, "run_batch", lambda args: seen.append(args) or 0)
+    monkeypatch.setattr(batch, "run_batch", lambda args: seen.append(args) or 0)
     with_source(board, sample)
     out_dir = tmp_path / "cards"
     host = Host(folder=out_dir)

@@ -299,24 +299,19 @@ def insert_scorecard(book, host) -> str:
 
 def build_scorecards(book, host) -> str:
     """Build district scorecards: the batch (cpxl.scorecard) into a folder the analyst picks."""
-    from ..cli import build_parser
-
     settings, spec = _source(book, host)
     folder = host.ask_folder("cpxl: choose the folder for the district scorecards")
     if not folder:
         return "cpxl: no folder chosen; no scorecards built"
     try:
-        from ..scorecard import run_batch
+        from ..scorecard.batch import BatchOptions, run_scorecards
     except ImportError as e:
         raise CpxlError(f"the district scorecards are not available in this installation ({e})") from None
     dataset = CACHE.dataset(spec)
     when = service.default_period_end(dataset, settings)
-    argv = ["scorecards", str(spec.path), "--period-end", f"{when:%Y-%m-%d}", "--out", str(folder)]
-    if spec.config:
-        argv += ["--config", str(spec.config)]
-    args = build_parser().parse_args(argv)
+    options = BatchOptions(config=str(spec.config) if spec.config else None)
     host.status("cpxl: building the district scorecards...")
-    rc = run_batch(args)
+    rc = run_scorecards(str(spec.path), f"{when:%Y-%m-%d}", str(folder), options)
     if rc not in (0, None):
         raise CpxlError(f"the district scorecards stopped (status {rc}); see {folder}")
     summary = f"District scorecards for {when:%d/%m/%Y} written to {folder}"
