@@ -13,34 +13,17 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..catalogue import CATALOGUE, THEMES
+from ..catalogue import CATALOGUE
 from ..errors import CpxlError
 from ..geography import UNKNOWN
 from ..rag import check_thresholds
 from ..reports.plain import printed_title
 from ..reports.policy import Policy
 from ..reports.published import comparator_table
+from ..reports.rows import NOT_AVAILABLE, scorecard_indicators  # noqa: F401
 from ..reports.rows import thresholds as make_thresholds
 from . import suppress as sup
 from .model import BookData, Meta, QualityRow, Series
-
-NOT_AVAILABLE = "not available"
-
-
-def scorecard_indicators(table: pd.DataFrame) -> tuple[list, list[tuple[str, str]]]:
-    """The catalogue's indicators in scorecard order (by theme), and those the data cannot give."""
-    la = table.loc[table["level"] == "la"]
-    notes = la.groupby("indicator", sort=False)["note"].first()
-    order = sorted(CATALOGUE.values(), key=lambda ind: THEMES.index(ind.theme))
-    shown, missing = [], []
-    for ind in order:
-        note = str(notes.get(ind.id, NOT_AVAILABLE))
-        if note.startswith(NOT_AVAILABLE):
-            missing.append((ind.title, note))
-        else:
-            shown.append(ind)
-    return shown, missing
-
 
 def meta(ind) -> Meta:
     return Meta(ind.id, printed_title(ind.id, ind.title), ind.unit, ind.kind, ind.polarity, ind.theme, ind.definition,

@@ -279,12 +279,14 @@ def insert_scorecard(book, host) -> str:
     _write_rows(sheet, top, rows)
     ncols = len(rows[0])
     _header(sheet, top, ncols)
-    unit_col, first_num, last_num = 4, 6, 11          # D: unit; F..K: value .. neighbours
-    rag_col = rows[0].index("RAG") + 1
+    head = rows[0]
+    unit_col, rag_col = head.index("Unit"), head.index("RAG") + 1
+    figures = [head.index(c) + 1 for c in service.SCORECARD_FIGURES]
     for i, r in enumerate(rows[1:], start=top + 1):
-        fmt = NUMBER_FORMATS.get(r[unit_col - 1])
+        fmt = NUMBER_FORMATS.get(r[unit_col])
         if fmt:
-            sheet.range(address(i, first_num, i, last_num)).number_format = fmt
+            for c in figures:
+                sheet.range(address(i, c)).number_format = fmt
         fill = RAG_FILLS.get(r[rag_col - 1] or "")
         if fill:
             sheet.range(address(i, rag_col)).color = fill
