@@ -527,3 +527,49 @@ def allocations_worker_not_in_workers(t, tables):
       "an earlier row", drops=True)
 def allocations_duplicate(t, _tables):
     return t.duplicated(["CHILD", "WORKER_ID", "START"], keep="first")
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoaderRule:
+    """A check the reader and loader make before the rules above (reading.py, dataset.py)."""
+    id: str
+    table: str
+    column: str
+    checks: str
+    row_used: str
+
+
+# Made while reading and typing the tables; their ids are the report's `rule` column.
+LOADER_RULES = [
+    LoaderRule("file_not_recognised", "any", "", "a file whose header row matches no cpxl table "
+               "(it is passed over)", "no: the file is not read"),
+    LoaderRule("table_in_several_files", "any", "", "a table found in more than one file (their "
+               "rows are combined)", "yes"),
+    LoaderRule("table_has_no_rows", "any", "", "a table with a header row but no rows of data",
+               "no: there is no row"),
+    LoaderRule("child_id_is_a_number", "any", "CHILD", "CHILD ids stored as numbers in a workbook "
+               "(leading zeros lost)", "yes: as written"),
+    LoaderRule("blank_key", "any", "the table's key", "a blank identifier (OUTWARD_CODE, DISTRICT, "
+               "GEOGRAPHY, WORKER_ID) that links the row to nothing", "no: the row is left out"),
+    LoaderRule("date_not_readable", "any", "a date column", "a date that is not dd/mm/yyyy or "
+               "yyyy-mm-dd", "no for the row's own date or an end date; else yes: the date is "
+               "treated as blank"),
+    LoaderRule("date_blank", "any", "the row's date", "a blank date the row is about (DECOM, "
+               "REVIEW, VISIT_DATE, ...)", "no: the row is left out"),
+    LoaderRule("number_not_readable", "any", "a number column", "a number that cannot be read",
+               "as the report says"),
+]
+
+
+def rule_catalogue() -> pd.DataFrame:
+    """Every check cpxl makes of the data: the loader's, then the rules by table.
+
+    ``row_used`` is what happens to a row with the problem; every problem is a warning (a table
+    that cannot be used at all stops the run with a message instead)."""
+    rows = [(r.id, r.table, r.column, "warning", r.checks, r.row_used) for r in LOADER_RULES]
+    rows += [(r.id, r.table, r.column, "warning", r.message,
+              "no: the row is left out" if r.drops else f"yes{': ' + r.used_as if r.used_as else ''}")
+             for r in RULES]
+    return pd.DataFrame(rows, columns=["rule", "table", "column", "severity", "checks", "row_used"])
