@@ -77,3 +77,10 @@ def test_the_validator_is_below_the_geography_and_the_indicators():
     found = all_imports()
     assert not [i for i in found if i[0] == "cpxl.validation" and i[1] == "cpxl.geography"]
     assert not [i for i in found if i[0].startswith("cpxl.indicators") and i[1] == "cpxl.validation"]
+
+
+def test_no_test_machinery_ships():
+    """unittest.mock and the pywin32 test stand-ins live under tests/, not in the wheel."""
+    shipped = [p for p in PACKAGE.rglob("*.py")
+               if "unittest" in p.read_text(encoding="utf-8") or p.name == "winharness.py"]
+    assert shipped == []

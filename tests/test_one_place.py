@@ -17,7 +17,7 @@ from cpxl.cli import main
 from cpxl.reports import scorecard_rows
 from cpxl.xl import service
 from cpxl.xl.cache import CACHE
-from cpxl.xl.winharness import FakeWorkbook, windows_udf_runtime
+from winharness import FakeWorkbook, windows_udf_runtime
 from builders import sample_county
 
 PERIOD_END = dt.date(2025, 12, 31)
