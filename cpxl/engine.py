@@ -25,8 +25,8 @@ MAX_MONTHS = 600
 # The open episode's columns the indicators read (a narrow copy is much cheaper at scale).
 LOOKED_AFTER_COLUMNS = ["cid", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "period_no",
                         "period_start", "placement_no", "placement_start", "previous_placement_start"]
-# The episodes' columns the engine reads (periods of care, placements, geography, indicators): the
-# others (URN, PL_POST, PLACE_PROVIDER, ...) were copied along for nothing (~100 MB a million).
+# The episodes' columns the engine reads (periods of care, placements, geography, indicators); the
+# others (URN, PL_POST, PLACE_PROVIDER, ...) are left behind, not copied into every frame.
 EPISODE_COLUMNS = ["DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "HOME_POST", "_row"]
 OUTPUT_COLUMNS = ["indicator", "period_end", "level", "geography", "numerator", "denominator",
                   "value", "note"]

@@ -135,7 +135,7 @@ class Geography:
                  .groupby(["year", "col"])["pop"].sum().unstack("col"))
         if table.empty:
             # No row names a geography of this run (e.g. only other districts' names): no
-            # population anywhere.  Indexing the empty year list below was an IndexError.
+            # population anywhere (and the year list below would be empty).
             return out
         table = table.reindex(columns=range(G))
         years = self.periods.year.to_numpy()

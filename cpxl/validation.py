@@ -69,7 +69,7 @@ EPISODE_COLUMNS = TABLES["episodes"].columns
 
 def _repeats(t) -> pd.Series:
     # Only rows sharing CHILD and DECOM with another can repeat one: the whole-row comparison
-    # (13 text columns) runs on those few, not on every row (2 s a million).
+    # (13 text columns) runs on those few, not on every row.
     maybe = t.duplicated(["CHILD", "DECOM"], keep=False)
     out = pd.Series(False, index=t.index)
     if maybe.any():
@@ -311,13 +311,13 @@ def _conflicting(t, key: str, value: str) -> pd.Series:
     """
     k, v = _folded(t[key]), _folded(t[value])
     filled = (v != "").to_numpy()
-    # On integer codes (a string groupby over a row per child took seconds): a key has "several"
+    # On integer codes (a string groupby over a row per child is slow): a key has "several"
     # values when it has two or more distinct filled ones; missing keys are in no group.
     kc, _ = pd.factorize(k)
     vc, _ = pd.factorize(v.where(filled))
     both = (kc >= 0) & (vc >= 0)
     width = vc.max(initial=0) + 1
-    pairs = pd.unique(kc[both].astype(np.int64) * width + vc[both])   # (np.unique: 1.5 s)
+    pairs = pd.unique(kc[both].astype(np.int64) * width + vc[both])   # hashed, not sorted
     n_values = np.bincount(pairs // width, minlength=kc.max(initial=0) + 1)
     several = (kc >= 0) & (n_values[np.maximum(kc, 0)] > 1)
     last = ~pd.Series(np.where(filled, kc, -2)).duplicated(keep="last").to_numpy() & filled

@@ -259,8 +259,8 @@ def _oc2_cohort(c, ages=None) -> pd.DataFrame:
     """The OC2 cohort with each child's oc2 row (blank where the child has none)."""
     def make():
         oc2 = c.tables["oc2"]
-        # The rows' cids are known (table_cid): looking CHILD up again built a hash index of
-        # every child (0.6 s for a large county).
+        # The rows' cids are known (table_cid): looking CHILD up again would build a hash index
+        # of every child.
         last = ~oc2["CHILD"].duplicated(keep="last").to_numpy()
         oc2 = oc2.loc[last].assign(cid=c.table_cid("oc2")[last]).set_index("cid")
         cols = ["HEALTH_CHECK", "TEETH_CHECK", "IMMUNISATIONS", "SDQ_SCORE"]
