@@ -7,7 +7,6 @@ from ..indicators.registry import CHANGE_FORMATS, NUMBER_FORMATS, UNIT_SHORT  # 
 NAVY = "#1F3864"
 MID_BLUE = "#2F5597"
 PALE_BLUE = "#DDE5F3"
-BAND_GREY = "#F2F2F2"
 RULE_GREY = "#D0D0D0"
 TEXT_GREY = "#595959"
 INPUT_YELLOW = "#FFF2CC"
@@ -101,9 +100,8 @@ class Styles:
         return fmt
 
 
-#: what LibreOffice prints for one unit of column width (points), and the units that fit across
-#: A4 landscape between the margins at 100%: widths are chosen so that no sheet is scaled down
-POINTS_PER_WIDTH = 7.5
+#: the column-width units that fit across A4 landscape between the margins at 100% (LibreOffice
+#: prints one unit as about 7.5 points): widths are chosen so that no sheet is scaled down
 PAGE_WIDTH_UNITS = 103
 
 
