@@ -68,13 +68,11 @@ def _beyond_data(dataset, args) -> bool:
 def _print_problems(dataset, out=None) -> None:
     out = out or sys.stdout          # looked up now, so a redirected stdout gets it too
     summary = dataset.summary()
-    errors = sum(p.severity == "error" for p in dataset.problems)
-    warnings = len(dataset.problems) - errors
     print("Tables: " + ", ".join(f"{n} ({len(t):,} rows)" for n, t in dataset.tables.items()), file=out)
     if summary.empty:
         print("Validation: no problems found.", file=out)
         return
-    print(f"Validation: {warnings:,} warning(s), {errors:,} error(s)", file=out)
+    print(f"Validation: {len(dataset.problems):,} warning(s)", file=out)
     for r in summary.itertuples():
         not_used = f", {r.rows_not_used:,} not used" if r.rows_not_used else ""
         col = f".{r.column}" if r.column else ""

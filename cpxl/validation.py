@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import codes
 from .care import episode_order, successors
+from .errors import Used
 from .frames import days
 from .tables import MAX_FTE, TABLES
 
@@ -570,6 +571,6 @@ def rule_catalogue() -> pd.DataFrame:
     that cannot be used at all stops the run with a message instead)."""
     rows = [(r.id, r.table, r.column, "warning", r.checks, r.row_used) for r in LOADER_RULES]
     rows += [(r.id, r.table, r.column, "warning", r.message,
-              "no: the row is left out" if r.drops else f"yes{': ' + r.used_as if r.used_as else ''}")
+              Used.NO.said("the row is left out") if r.drops else r.used_as or Used.YES.value)
              for r in RULES]
     return pd.DataFrame(rows, columns=["rule", "table", "column", "severity", "checks", "row_used"])

@@ -107,8 +107,21 @@ def test_the_catalogue_lists_every_rule_once():
     by_id = cat.set_index("rule")
     assert by_id.loc["episodes_dec_before_decom", "row_used"] == "no: the row is left out"
     assert by_id.loc["episodes_place_code", "row_used"].startswith("yes")
+    assert by_id.loc["districts_not_in_areas", "row_used"] == (
+        "yes: counted in its district and the authority, in no area")
+    assert not cat["row_used"].str.contains("yes: yes").any()
     assert by_id.loc["date_not_readable", "table"] == "any"
     assert set(cat["severity"]) == {"warning"}
+
+
+def test_used_is_read_from_the_report_text_one_way():
+    import pandas as pd
+
+    from cpxl.errors import Problem, Used
+    texts = pd.Series(["yes", "no", "yes: treated as blank", "no: the row is left out", "none"])
+    assert Used.not_used(texts).tolist() == [False, True, False, True, False]
+    assert Problem("warning", "t", "f", 2, "C", "p", "no").row_used is Used.NO
+    assert Used.YES.said("as written") == "yes: as written" and Used.NO.said() == "no"
 
 
 def test_every_rule_is_named_by_a_test():

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import __version__
 from ..catalogue import CATALOGUE
-from ..errors import CpxlError
+from ..errors import CpxlError, Used
 from ..geography import UNKNOWN
 from ..rag import check_thresholds
 from ..reports.plain import printed_title
@@ -138,7 +138,7 @@ def quality_rows(report: pd.DataFrame, child_district: dict[str, str]) -> pd.Dat
                                      "rows_not_used"])
     rep = report.copy()
     rep["district"] = rep["child"].astype(str).map(child_district).fillna("")
-    rep["not_used"] = rep["used"].astype(str).str.startswith("no")
+    rep["not_used"] = Used.not_used(rep["used"])
     return (rep.groupby(["district", "table", "severity", "rule", "column"], sort=True)
             .agg(rows=("problem", "size"), rows_not_used=("not_used", "sum")).reset_index())
 
@@ -195,13 +195,11 @@ def plan_books(dataset, table: pd.DataFrame, geo, *, suppress: int = 0, only=Non
         s.area = a
 
     counts = quality_rows(dataset.report(), child_district or {})
-    n_err = sum(p.severity == "error" for p in dataset.problems)
-    n_warn = len(dataset.problems) - n_err
 
     def qnote(title):
         if not dataset.problems:
             return "The validation found no problems in the extract."
-        return (f"The extract has {n_warn:,} validation warning(s) and {n_err:,} error(s). Counted "
+        return (f"The extract has {len(dataset.problems):,} validation warning(s). Counted "
                 f"here: those about children in {title} at the period end, and those about the "
                 "whole extract. 'cpxl validate' writes the row-by-row report (it holds personal "
                 "data).")

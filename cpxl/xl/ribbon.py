@@ -199,10 +199,9 @@ def _source(book, host, ask: bool = True):
 
 def _loaded_summary(entry) -> str:
     d = entry.dataset
-    errors = sum(p.severity == "error" for p in d.problems)
     return (f"{d.authority_name}: {len(d.tables)} tables from {entry.spec.path} "
             f"(loaded {entry.loaded_at:%d/%m/%Y %H:%M}); {len(d.problems):,} validation "
-            f"problem(s), {errors:,} error(s). Latest period end "
+            f"problem(s). Latest period end "
             f"{service.default_period_end(d):%d/%m/%Y}.")
 
 
@@ -239,9 +238,7 @@ def validate_data(book, host) -> str:
     d = entry.dataset
     report = d.report()
     sheet = _fresh_sheet(book, VALIDATION_SHEET)
-    errors = int((report["severity"] == "error").sum()) if len(report) else 0
-    summary = (f"{len(report):,} problem(s): {errors:,} error(s), {len(report) - errors:,} "
-               f"warning(s) in {spec.path}")
+    summary = f"{len(report):,} problem(s) in {spec.path}"
     sheet.range("A1").value = PERSONAL_DATA_NOTICE
     sheet.range("A1").font.bold = True
     sheet.range("A1").font.color = "#C00000"

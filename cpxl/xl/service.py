@@ -693,7 +693,6 @@ def status(source=None, settings: Settings | None = None, cache: DataCache = CAC
         return [["Data source", error_text(e)]] + installation(settings, xlwings_version)
     entry = cache.entry(spec)
     d = entry.dataset
-    errors = sum(p.severity == "error" for p in d.problems)
     months = sorted(entry.months)
     cfg = d.config.path
     return [
@@ -704,7 +703,6 @@ def status(source=None, settings: Settings | None = None, cache: DataCache = CAC
         ["Load time (s)", round(entry.load_seconds, 2)],
         ["Tables", "; ".join(f"{n} ({len(t):,})" for n, t in d.tables.items())],
         ["Validation problems", len(d.problems)],
-        ["of which errors", errors],
         ["Latest period end in data", default_period_end(d).to_pydatetime()],
         ["Data covers", coverage(d).describe()],
         ["Months computed", f"{months[0]} to {months[-1]} ({len(months)})" if months else "none yet"],
