@@ -9,7 +9,7 @@ engine runs it took (the design: one per refresh).  Warm: the same cells again (
 Every call goes the way Excel's does, through xlwings' own ``xlwings.udfs.call_udf`` (argument
 conversion with the declared ``@xw.arg`` options, the Windows engine's value cleaning, the result
 conversion) with a fake calling cell whose workbook's cpxl.conf sheet names the data; see
-:mod:`cpxl.xl.winharness`.  What is not measured: Excel, COM and the VBA wrapper (the
+tests/winharness.py.  What is not measured: Excel, COM and the VBA wrapper (the
 out-of-process round trip Excel makes for each cell; typically well under a millisecond).
 
 Prints figures; it is not a test (the test suite checks a looser bound).
@@ -39,7 +39,8 @@ def main(argv=None) -> int:
     import cpxl.dates
     from cpxl.xl import service
     from cpxl.xl.cache import CACHE
-    from cpxl.xl.winharness import FakeWorkbook, TimeType, windows_udf_runtime
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # the test harness
+    from winharness import FakeWorkbook, TimeType, windows_udf_runtime
 
     tmp = tempfile.TemporaryDirectory(prefix="cpxl-bench-")
     if args.data:

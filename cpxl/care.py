@@ -30,14 +30,14 @@ import numpy as np
 import pandas as pd
 
 from . import codes
-from .frames import _CHILD_SHIFT, days
+from .frames import CHILD_SHIFT, days
 
 
 def episode_order(cid, decom, dec) -> np.ndarray:
     """The positions of episodes sorted by (child, DECOM, DEC with blank last, given order)."""
     # One int64 key (child, then the two day numbers in 18 bits each; a blank DEC gets the
     # largest, so sorts last) and a stable sort for the given order: a third of a 4-key lexsort.
-    top = _CHILD_SHIFT - 1
+    top = CHILD_SHIFT - 1
     key = (np.asarray(cid, dtype=np.int64) << 36) | (np.minimum(days(decom), top) << 18) \
         | np.minimum(days(dec), top)
     return np.argsort(key, kind="stable")
@@ -56,11 +56,11 @@ def successors(cid, decom, dec, rec) -> np.ndarray:
     """
     cid = np.asarray(cid, dtype=np.int64)
     n = len(cid)
-    start = cid * _CHILD_SHIFT + np.minimum(days(decom), _CHILD_SHIFT - 1)
+    start = cid * CHILD_SHIFT + np.minimum(days(decom), CHILD_SHIFT - 1)
     end_day = days(dec)
     x1 = (np.asarray(rec, dtype=object) == codes.REC_CONTINUES) & ~pd.isna(np.asarray(dec))
     pred = np.flatnonzero(x1)
-    key = cid[pred] * _CHILD_SHIFT + np.minimum(end_day[pred], _CHILD_SHIFT - 1)
+    key = cid[pred] * CHILD_SHIFT + np.minimum(end_day[pred], CHILD_SHIFT - 1)
     lo = np.searchsorted(start, key, side="left")
     size = np.searchsorted(start, key, side="right") - lo
     # Group the X1 episodes by the date they end on, in episode order within each group.

@@ -17,68 +17,17 @@ only the module that defines it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
-
 import pandas as pd
 
-# How each unit is added up and shown.
-KIND_OF_UNIT = {"count": "count", "%": "percent", "rate per 10,000": "rate", "days": "mean",
-                "score": "mean", "ratio": "ratio", "cases per FTE": "ratio"}
-POLARITIES = {"higher", "lower", "neither"}
-THEMES = ["Demand", "Placements and stability", "Visits and reviews", "Health", "Missing",
-          "Care leavers", "Child protection", "Workforce", "Profile"]
+from . import indicators  # noqa: F401  (registers every indicator: the catalogue is always whole)
+from .indicators.registry import (CATALOGUE, KIND_OF_UNIT, POLARITIES, THEMES, Indicator,
+                                  indicator, register, unregister)
 
-
-@dataclass(frozen=True)
-class Indicator:
-    id: str
-    title: str
-    unit: str
-    polarity: str
-    tables: tuple[str, ...]
-    theme: str
-    definition: str
-    compute: Callable = field(repr=False, compare=False)
-    lait: str | None = None
-    columns: tuple[tuple[str, str], ...] = ()   # optional columns it needs: (table, column)
-    headline: bool = False                       # shown in the trend charts
-
-    @property
-    def kind(self) -> str:
-        return KIND_OF_UNIT[self.unit]
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "unit": self.unit, "polarity": self.polarity,
-                "theme": self.theme, "tables": ", ".join(self.tables), "lait_measure": self.lait or "",
-                "definition": self.definition, "headline": self.headline}
-
-
-CATALOGUE: dict[str, Indicator] = {}
-
-
-def indicator(id: str, title: str, *, unit: str, polarity: str, tables: tuple[str, ...], theme: str,
-              definition: str, lait: str | None = None, columns=(), headline: bool = False):
-    """Register the decorated function as the indicator ``id`` with its metadata."""
-    if unit not in KIND_OF_UNIT:
-        raise ValueError(f"{id}: unknown unit {unit!r}")
-    if polarity not in POLARITIES:
-        raise ValueError(f"{id}: polarity must be one of {sorted(POLARITIES)}")
-    if theme not in THEMES:
-        raise ValueError(f"{id}: theme must be one of {THEMES}")
-
-    def register(func):
-        if id in CATALOGUE:
-            raise ValueError(f"indicator {id} is defined twice")
-        CATALOGUE[id] = Indicator(id, title, unit, polarity, tuple(tables), theme,
-                                  " ".join(definition.split()), func, lait, tuple(columns), headline)
-        return func
-    return register
-
+__all__ = ["CATALOGUE", "CONVENTIONS", "KIND_OF_UNIT", "POLARITIES", "THEMES", "Indicator",
+           "catalogue", "get", "indicator", "markdown", "register", "unregister"]
 
 def catalogue() -> pd.DataFrame:
     """The catalogue as a table, in reporting order."""
-    _load_all()
     return pd.DataFrame([i.as_dict() for i in CATALOGUE.values()])
 
 
@@ -120,7 +69,6 @@ CONVENTIONS = [
 
 def markdown() -> str:
     """The catalogue as a Markdown document (docs/indicators.md is this, kept in step by a test)."""
-    _load_all()
     lines = ["# Indicator definitions", "",
              "Generated from the catalogue in `cpxl/indicators/` by `cpxl list --markdown "
              "docs/indicators.md`; the definitions are the ones the code carries and the scorecards' "
@@ -137,13 +85,24 @@ def markdown() -> str:
         for ind in by_theme[theme]:
             lines += [f"### `{ind.id}` — {ind.title}", "",
                       f"Unit: {ind.unit}. Polarity: {ind.polarity}. Tables: {', '.join(ind.tables)}."
-                      + (f" Compared with LAIT: {ind.lait}." if ind.lait else ""), "",
+                      + _published(ind), "",
                       ind.definition, ""]
     return "\n".join(lines)
 
 
+def _published(ind: Indicator) -> str:
+    """What docs/indicators.md says of the indicator's published counterpart: compared only when
+    a comparator ships (cpxl/data/comparators_meta.json, built by scripts/build_comparators.py)."""
+    from .comparators import indicator_info
+
+    if not ind.lait:
+        return ""
+    if indicator_info(ind.id) is not None:
+        return f" Compared with LAIT: {ind.lait}."
+    return f" Nearest LAIT measure: {ind.lait} (no published comparator ships)."
+
+
 def get(indicator_id: str) -> Indicator:
-    _load_all()
     try:
         return CATALOGUE[indicator_id]
     except KeyError:
@@ -152,6 +111,3 @@ def get(indicator_id: str) -> Indicator:
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise KeyError(f"no indicator '{indicator_id}'{hint}") from None
 
-
-def _load_all() -> None:
-    from . import indicators  # noqa: F401  (registers every indicator module)

@@ -77,13 +77,11 @@ def _beyond_data(dataset, args) -> bool:
 def _print_problems(dataset, out=None) -> None:
     out = out or sys.stdout          # looked up now, so a redirected stdout gets it too
     summary = dataset.summary()
-    errors = sum(p.severity == "error" for p in dataset.problems)
-    warnings = len(dataset.problems) - errors
     print("Tables: " + ", ".join(f"{n} ({len(t):,} rows)" for n, t in dataset.tables.items()), file=out)
     if summary.empty:
         print("Validation: no problems found.", file=out)
         return
-    print(f"Validation: {warnings:,} warning(s), {errors:,} error(s)", file=out)
+    print(f"Validation: {len(dataset.problems):,} warning(s)", file=out)
     for r in summary.itertuples():
         not_used = f", {r.rows_not_used:,} not used" if r.rows_not_used else ""
         col = f".{r.column}" if r.column else ""
@@ -134,6 +132,8 @@ def cmd_indicators(args) -> int:
 def cmd_list(args) -> int:
     from .catalogue import catalogue
 
+    if args.rules:
+        return _list_rules(args)
     cat = catalogue()
     if args.markdown:
         from .catalogue import markdown
@@ -158,6 +158,24 @@ def cmd_list(args) -> int:
             print(f"\n{theme}")
         print(f"  {r.id:<{width}}  {r.unit:<16} {r.polarity:<8} {r.title}")
     print(f"\n{len(cat)} indicators. 'cpxl list --csv FILE' writes them with their definitions.")
+    return 0
+
+
+def _list_rules(args) -> int:
+    from .validation import rule_catalogue
+
+    rules = rule_catalogue()
+    if args.csv:
+        from .output import write_table
+        write_table(rules, args.csv)
+        print(f"{len(rules)} validation rules -> {args.csv}")
+        return 0
+    for table, part in rules.groupby("table", sort=False):
+        print(f"\n{table}")
+        for r in part.itertuples():
+            print(f"  {r.rule}  [{r.column or '-'}; row used: {r.row_used}]\n      {r.checks}")
+    print(f"\n{len(rules)} validation rules (all warnings). 'cpxl list --rules --csv FILE' "
+          "writes them.")
     return 0
 
 
@@ -314,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("list", help="print the indicator catalogue")
     sp.add_argument("--csv", metavar="FILE", help="write the catalogue with definitions to a file")
     sp.add_argument("--markdown", metavar="FILE", help="write the definitions as a Markdown document")
+    sp.add_argument("--rules", action="store_true", help="the validation rules instead")
     sp.set_defaults(func=cmd_list)
 
     sp = sub.add_parser("sample", help="write a synthetic county's extracts")

@@ -1,8 +1,13 @@
 """DfE SSDA903 code lists used by the indicators and checked by validation.
 
 Codes of every collection year are accepted (K3 replaces H5 and P2 from 2024-25; Z1 is split into
-Z11-Z14 from 2025-26; SEX moved from 1/2 to M/F in 2024-25).
+Z11-Z14 from 2025-26; SEX moved from 1/2 to M/F in 2024-25), and the outward code of a postcode.
 """
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
 RNE = {"S", "L", "P", "T", "B", "U"}
 RNE_NEW_CARER = {"P", "B"}                      # change of placement and carer(s)
 
@@ -41,3 +46,25 @@ SEX_FEMALE = {"2", "F"}
 
 MISSING = {"M", "A"}
 HEALTH_ASSESSMENT_TYPES = {"IHA", "RHA"}
+
+
+def outward_code(postcodes: pd.Series) -> pd.Series:
+    """The first half of a postcode: before the space, or all but the last three characters."""
+    # Worked out once per distinct postcode (an episodes table repeats each many times).
+    codes, uniques = pd.factorize(postcodes)
+    out = _outward(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
+    out = pd.concat([out, pd.Series([""], dtype=out.dtype)], ignore_index=True)   # missing: ""
+    return pd.Series(out.to_numpy()[np.where(codes < 0, len(out) - 1, codes)],
+                     index=postcodes.index, dtype=out.dtype)
+
+
+def _outward(postcodes: pd.Series) -> pd.Series:
+    s = postcodes.astype(str).str.upper().str.strip()
+    spaced = s.str.split().str[0]
+    compact = s.str.replace(" ", "", regex=False)
+    unspaced = compact.where(compact.str.len() < 5, compact.str[:-3])
+    return spaced.where(s.str.contains(" ", regex=False), unspaced).fillna("")
+
+# The district of a child with no district from either source (spec: reported like any other
+# district, in no area).
+UNKNOWN_DISTRICT = "Unknown"

@@ -25,10 +25,6 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
-class _NotSameAsPandas(Exception):
-    pass
-
-
 def _refuse(_row) -> str:
     # A row of another width: pandas pads a short row and widens the table for a long one; Arrow
     # would drop it.  "error" stops Arrow at once (the pandas path then reads the file).

@@ -192,14 +192,9 @@ def check_threshold_numbers(indicator_id: str, table: dict, where: str = CONFIG_
     negative, at most MAX_THRESHOLD (RAG bands are compared with the indicator's values)."""
     import math
 
-    unit = None
-    try:
-        from .catalogue import CATALOGUE, _load_all
-        _load_all()
-        if indicator_id in CATALOGUE:
-            unit = CATALOGUE[indicator_id].unit
-    except ImportError:                  # pragma: no cover - the catalogue is part of cpxl
-        pass
+    from .catalogue import CATALOGUE     # here, not at the top: the catalogue reads the config
+
+    unit = CATALOGUE[indicator_id].unit if indicator_id in CATALOGUE else None
     for key in THRESHOLD_KEYS:
         if key not in table:
             continue

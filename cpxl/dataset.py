@@ -17,7 +17,7 @@ import pandas as pd
 from . import parsed_cache
 from .config import Config, find_config, load_config
 from .dates import parse_dates
-from .errors import CpxlError, Problem
+from .errors import CpxlError, Problem, Used
 from .reading import RawTable, read_source
 from .tables import TABLES
 from .validation import format_message, run_rules
@@ -74,7 +74,7 @@ class Dataset:
         rep = self.report()
         if rep.empty:
             return pd.DataFrame(columns=["table", "severity", "rule", "column", "rows", "rows_not_used"])
-        rep["not_used"] = rep["used"].str.startswith("no")
+        rep["not_used"] = Used.not_used(rep["used"])
         return (rep.groupby(["table", "severity", "rule", "column"], sort=True)
                 .agg(rows=("problem", "size"), rows_not_used=("not_used", "sum")).reset_index())
 

@@ -75,7 +75,7 @@ def plus_months(dates, months):
     if ok.any():
         # The target month as months since 1970-01; the few distinct months' first days and
         # lengths come from a small table (assembling dates from year/month/day columns with
-        # to_datetime took seconds on the reviews of a large county).
+        # to_datetime is slow on the reviews of a large county).
         year, month = d.year.to_numpy()[ok].astype(np.int64), d.month.to_numpy()[ok].astype(np.int64)
         target = (year - 1970) * 12 + month - 1 + m[ok]
         lo = target.min()

@@ -14,16 +14,19 @@ import numpy as np
 import pandas as pd
 
 from . import care
-from .catalogue import CATALOGUE, Indicator, _load_all
+from .catalogue import CATALOGUE, Indicator
 from .dates import age_on, minus_months, period_ends
 from .frames import days, expand_ranges
 from .geography import Geography
 
+#: the most month ends one computation covers (50 years): more is a mistyped --months
+MAX_MONTHS = 600
+
 # The open episode's columns the indicators read (a narrow copy is much cheaper at scale).
 LOOKED_AFTER_COLUMNS = ["cid", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "period_no",
                         "period_start", "placement_no", "placement_start", "previous_placement_start"]
-# The episodes' columns the engine reads (periods of care, placements, geography, indicators): the
-# others (URN, PL_POST, PLACE_PROVIDER, ...) were copied along for nothing (~100 MB a million).
+# The episodes' columns the engine reads (periods of care, placements, geography, indicators); the
+# others (URN, PL_POST, PLACE_PROVIDER, ...) are left behind, not copied into every frame.
 EPISODE_COLUMNS = ["DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "HOME_POST", "_row"]
 OUTPUT_COLUMNS = ["indicator", "period_end", "level", "geography", "numerator", "denominator",
                   "value", "note"]
@@ -272,7 +275,6 @@ def compute(dataset, period_end, months: int = 13, indicators: list[str] | None 
 
     beyond = None if allow_beyond_data is None else check_period_end(dataset, period_end,
                                                                        allow_beyond_data)
-    _load_all()
     ctx = Context(dataset, period_ends(period_end, months))
     geo = ctx.geography
     levels = ["la"] + ["area"] * len(geo.areas) + ["district"] * len(geo.districts)

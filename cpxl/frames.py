@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 _DAY_OFFSET = 1 << 17         # keeps day numbers of dates from 1700 to 2300 positive
-_CHILD_SHIFT = 1 << 18
+CHILD_SHIFT = 1 << 18
 
 
 def days(values) -> np.ndarray:
@@ -39,8 +39,8 @@ def latest_on_or_before(sorted_cid: np.ndarray, sorted_days: np.ndarray,
     ``sorted_cid``/``sorted_days`` must be sorted by child then date; ties resolve to the last
     row in that order.
     """
-    key = sorted_cid.astype(np.int64) * _CHILD_SHIFT + sorted_days
-    qkey = np.asarray(q_cid, dtype=np.int64) * _CHILD_SHIFT + np.minimum(q_days, _CHILD_SHIFT - 1)
+    key = sorted_cid.astype(np.int64) * CHILD_SHIFT + sorted_days
+    qkey = np.asarray(q_cid, dtype=np.int64) * CHILD_SHIFT + np.minimum(q_days, CHILD_SHIFT - 1)
     idx = np.searchsorted(key, qkey, side="right") - 1
     ok = idx >= 0
     ok[ok] = sorted_cid[idx[ok]] == np.asarray(q_cid)[ok]
@@ -50,8 +50,8 @@ def latest_on_or_before(sorted_cid: np.ndarray, sorted_days: np.ndarray,
 def earliest_on_or_after(sorted_cid: np.ndarray, sorted_days: np.ndarray,
                          q_cid: np.ndarray, q_days: np.ndarray) -> np.ndarray:
     """Index of each query child's first row dated on or after the query date, else -1."""
-    key = sorted_cid.astype(np.int64) * _CHILD_SHIFT + sorted_days
-    qkey = np.asarray(q_cid, dtype=np.int64) * _CHILD_SHIFT + q_days
+    key = sorted_cid.astype(np.int64) * CHILD_SHIFT + sorted_days
+    qkey = np.asarray(q_cid, dtype=np.int64) * CHILD_SHIFT + q_days
     idx = np.searchsorted(key, qkey, side="left")
     ok = idx < len(key)
     ok[ok] = sorted_cid[idx[ok]] == np.asarray(q_cid)[ok]

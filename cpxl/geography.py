@@ -10,27 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import codes
+from .codes import outward_code
 from .frames import days, latest_on_or_before
 
-UNKNOWN = "Unknown"
+__all__ = ["UNKNOWN", "Geography", "outward_code"]
 
-
-def outward_code(postcodes: pd.Series) -> pd.Series:
-    """The first half of a postcode: before the space, or all but the last three characters."""
-    # Worked out once per distinct postcode (an episodes table repeats each many times).
-    codes, uniques = pd.factorize(postcodes)
-    out = _outward(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
-    out = pd.concat([out, pd.Series([""], dtype=out.dtype)], ignore_index=True)   # missing: ""
-    return pd.Series(out.to_numpy()[np.where(codes < 0, len(out) - 1, codes)],
-                     index=postcodes.index, dtype=out.dtype)
-
-
-def _outward(postcodes: pd.Series) -> pd.Series:
-    s = postcodes.astype(str).str.upper().str.strip()
-    spaced = s.str.split().str[0]
-    compact = s.str.replace(" ", "", regex=False)
-    unspaced = compact.where(compact.str.len() < 5, compact.str[:-3])
-    return spaced.where(s.str.contains(" ", regex=False), unspaced).fillna("")
+UNKNOWN = codes.UNKNOWN_DISTRICT
 
 
 class Geography:
@@ -150,7 +136,7 @@ class Geography:
                  .groupby(["year", "col"])["pop"].sum().unstack("col"))
         if table.empty:
             # No row names a geography of this run (e.g. only other districts' names): no
-            # population anywhere.  Indexing the empty year list below was an IndexError.
+            # population anywhere (and the year list below would be empty).
             return out
         table = table.reindex(columns=range(G))
         years = self.periods.year.to_numpy()

@@ -48,13 +48,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import CpxlError
+from .indicators.registry import DISPLAY_DECIMALS  # noqa: F401  (decimal places by unit)
 
 GREEN, AMBER, RED, NONE = "Green", "Amber", "Red", ""
 #: the default amber band: this fraction of England's value, on the worse side of England
 DEFAULT_RELATIVE_MARGIN = 0.10
-#: decimal places a value is shown (and banded) with, by unit
-DISPLAY_DECIMALS = {"count": 0, "%": 1, "rate per 10,000": 1, "days": 0, "score": 1, "ratio": 2,
-                    "cases per FTE": 1}
 
 
 #: defaults for the statutory local indicators, which have no published England figure:

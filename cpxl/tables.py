@@ -114,3 +114,8 @@ def identify_table(columns: list[str]) -> tuple[str | None, list[tuple[str, int]
     ranked.sort(key=lambda r: (-r[1], r[3]))
     best = candidates[0][0] if candidates else None
     return best, [(r[0], r[1]) for r in ranked]
+
+
+# A case-holding worker's full-time equivalent: more than 0, at most this (a typed number of
+# hours such as 37 is the usual mistake).
+MAX_FTE = 1.5

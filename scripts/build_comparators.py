@@ -270,6 +270,20 @@ NOT_MAPPED = {
         "is 'local authority not in touch' only, so 100 minus it also counts young people "
         "who refused contact or no longer need services (and excludes those whose activity "
         "a third party reported); it is also suppressed for about half of authorities."),
+    "adopted_pct": (
+        "Not mapped yet: LAIT's adoption measures (from la_children_who_ceased_during_the_year_"
+        "sgo_adoption) have not been checked against cpxl's definition, so no comparator ships."),
+    "sgo_pct": (
+        "Not mapped yet: LAIT's special guardianship measures (from la_children_who_ceased_during_"
+        "the_year_sgo_adoption) have not been checked against cpxl's definition, so no "
+        "comparator ships."),
+    "health_assessment_pct": (
+        "A local-table measure (health_assessments, children looked after on D); the published "
+        "annual health assessment figure is health_check_pct (the SSDA903 OC2 cohort), which "
+        "carries the comparators."),
+    "dental_check_pct": (
+        "A local-table measure (dental_checks, children looked after on D); the published dental "
+        "check figure is teeth_check_pct (the SSDA903 OC2 cohort), which carries the comparators."),
 }
 
 

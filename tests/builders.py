@@ -251,8 +251,7 @@ def run(path, period_end, months: int = 1, indicators=None) -> pd.DataFrame:
 
 def section_indicators() -> list[str]:
     """The ids of the "Children looked after" (with the profile) and "Care leavers" sections."""
-    from cpxl.catalogue import CATALOGUE, _load_all
-    _load_all()
+    from cpxl.catalogue import CATALOGUE
     mods = {"cpxl.indicators.cla", "cpxl.indicators.profile", "cpxl.indicators.care_leavers"}
     return [i for i, ind in CATALOGUE.items() if ind.compute.__module__ in mods]
 

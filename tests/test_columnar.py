@@ -165,7 +165,7 @@ def test_trimming_distinct_values_is_trimming_every_cell(cells, upper, categoric
 @settings(max_examples=200, deadline=None)
 @given(CELLS)
 def test_outward_codes_of_distinct_postcodes_are_those_of_every_row(cells):
-    from cpxl.geography import _outward, outward_code
+    from cpxl.codes import _outward, outward_code
 
     for column in (pd.Series(cells, dtype=object), pd.Series(cells, dtype=object).astype(str)):
         try:

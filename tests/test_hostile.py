@@ -584,7 +584,7 @@ UDF_CASES = ["fifo_as_the_data", "workbook_password_protected", "workbook_inflat
 @pytest.fixture(scope="module")
 def udf_runtime():
     pytest.importorskip("xlwings")
-    from cpxl.xl.winharness import windows_udf_runtime
+    from winharness import windows_udf_runtime
 
     with windows_udf_runtime() as rt:
         yield rt
@@ -596,7 +596,7 @@ def test_worksheet_function_on_hostile_data(udf_runtime, tmp_path, monkeypatch, 
 
     from cpxl.xl import service
     from cpxl.xl.cache import CACHE
-    from cpxl.xl.winharness import FakeWorkbook
+    from winharness import FakeWorkbook
 
     monkeypatch.delenv(service.ENV_SOURCE, raising=False)
     monkeypatch.setattr(service, "USER_CONF", tmp_path / "home" / ".cpxl" / "cpxl.conf")

@@ -46,12 +46,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import cpxl
 import cpxl.dates
 from cpxl import codes
-from cpxl.catalogue import CATALOGUE, _load_all
+from cpxl.catalogue import CATALOGUE
 from cpxl.engine import Context
 from cpxl.dates import add_working_days, period_ends
 from builders import COLUMNS, write_dataset
 
-_load_all()
 
 AUTHORITY = "Testshire"
 UNKNOWN = "Unknown"

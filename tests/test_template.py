@@ -21,7 +21,7 @@ import pytest
 
 import cpxl
 from cpxl.xl import service
-from cpxl.xl.winharness import FakeWorkbook, windows_udf_runtime
+from winharness import FakeWorkbook, windows_udf_runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILDER = ROOT / "scripts" / "build_template.py"

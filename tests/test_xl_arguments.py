@@ -1,6 +1,6 @@
 """Worksheet-function arguments as Excel sends them, through xlwings' real UDF machinery.
 
-(:func:`cpxl.xl.winharness.windows_udf_runtime`, as in tests/test_xl_udfs.py: xlwings'
+(:func:`winharness.windows_udf_runtime` (tests/winharness.py), as in tests/test_xl_udfs.py: xlwings'
 ``call_udf`` with the ``@xw.arg`` conversions and the Windows engine's value cleaning.)
 
 * An Excel error value - in a referenced cell, or from a formula such as ``NA()`` - reaches
@@ -21,7 +21,7 @@ import cpxl
 from cpxl.xl import cache as cache_mod
 from cpxl.xl import service
 from cpxl.xl.cache import CACHE
-from cpxl.xl.winharness import FakeWorkbook, TimeType, windows_udf_runtime
+from winharness import FakeWorkbook, TimeType, windows_udf_runtime
 from builders import sample_county
 
 PERIOD_END = dt.date(2025, 12, 31)

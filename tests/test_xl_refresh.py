@@ -1,6 +1,6 @@
 """One engine run per refresh, whatever the number of cells and whichever Excel calculates first.
 
-Through xlwings' real UDF machinery (:func:`cpxl.xl.winharness.windows_udf_runtime`, as in
+Through xlwings' real UDF machinery (:func:`winharness.windows_udf_runtime` (tests/winharness.py), as in
 tests/test_xl_udfs.py), with this test's own refresh token and parsed-data cache folder (in
 tmp_path), so another process touching the usual token cannot clear the cache mid-sheet.
 """
@@ -21,7 +21,7 @@ from cpxl import parsed_cache
 from cpxl.xl import cache as cache_mod
 from cpxl.xl import service
 from cpxl.xl.cache import CACHE
-from cpxl.xl.winharness import FakeWorkbook, TimeType, windows_udf_runtime
+from winharness import FakeWorkbook, TimeType, windows_udf_runtime
 
 EPOCH = dt.date(1899, 12, 30)
 

@@ -249,10 +249,10 @@ def test_insert_scorecard_for_a_district(board, sample):
 
 
 def test_build_scorecards_calls_the_batch_with_the_cli_arguments(board, sample, tmp_path, monkeypatch):
-    import cpxl.scorecard as scorecard
+    import cpxl.scorecard.batch as batch
 
     seen = []
-    monkeypatch.setattr(scorecard, "run_batch", lambda args: seen.append(args) or 0)
+    monkeypatch.setattr(batch, "run_batch", lambda args: seen.append(args) or 0)
     with_source(board, sample)
     out_dir = tmp_path / "cards"
     host = Host(folder=out_dir)
@@ -333,3 +333,35 @@ def test_every_action_on_the_template(sample, tmp_path):
     assert {"Scorecard", "Trends", "cpxl.conf", ribbon.VALIDATION_SHEET,
             ribbon.INDICATORS_SHEET} <= set(wb.sheetnames)
     assert wb["Scorecard"]["C9"].value == "=CPXL_VALUE($A9,$B$3,$B$4)"   # formulas kept
+
+
+def test_the_worksheet_function_the_ribbon_and_the_batch_show_the_same_rows(board, sample, tmp_path):
+    """One row model (cpxl.reports): CPXL_SCORECARD's table, the ribbon's inserted scorecard and
+    the batch's workbook rows have the same indicators in the same order, values and RAG."""
+    from dataclasses import asdict
+    from types import SimpleNamespace
+
+    from cpxl.scorecard.batch import BatchOptions, plan
+
+    data = cpxl.load(sample)
+    when = service.default_period_end(data)
+    books, _paths = plan(SimpleNamespace(data=str(sample), period_end=f"{when:%Y-%m-%d}",
+                                         out=str(tmp_path / "out"), **asdict(BatchOptions())))
+    la = books[0]
+    assert la.kind == "la"
+    batch = [(r.indicator, r.value, r.rag or None, r.england) for r in la.rows(la.own)]
+    udf = [(r[1], r[5], r[11], r[8]) for r in service.scorecard(when, source=str(sample))[1:]]
+    with_source(board, sample)
+    run(board, "cpxl_insert_scorecard", Host())
+    ws = openpyxl.load_workbook(board)[f"Scorecard {when:%Y-%m}"]
+    sheet = [(row[1].value, row[5].value, row[11].value, row[8].value)
+             for row in ws.iter_rows(min_row=5) if row[1].value]
+    assert len(batch) > 40
+    assert [b[0] for b in batch] == [u[0] for u in udf] == [s[0] for s in sheet]
+    rated = 0
+    for b, u, s in zip(batch, udf, sheet):
+        assert b[1] == pytest.approx(u[1]) == pytest.approx(s[1]), b[0]
+        assert b[2] == u[2] == s[2], b[0]
+        assert b[3] == u[3] == s[3], b[0]
+        rated += b[2] is not None
+    assert rated >= 5

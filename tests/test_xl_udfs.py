@@ -2,7 +2,7 @@
 
 How: ``import xlwings`` off Windows makes ``xw.func``/``arg``/``ret`` no-ops and registers no
 Excel engine, and ``xlwings.udfs`` (the real decorators, ``call_udf``, the VBA generator) imports
-pywin32 at module level.  :func:`cpxl.xl.winharness.windows_udf_runtime` puts stand-ins for the
+pywin32 at module level.  :func:`winharness.windows_udf_runtime` (tests/winharness.py) puts stand-ins for the
 pywin32 modules in ``sys.modules``, imports the real ``xlwings._xlwindows`` (whose Windows engine
 cleans values exactly as in Excel) and ``xlwings.udfs``, binds ``xlwings.func``/``arg``/``ret`` to
 ``xlfunc``/``xlarg``/``xlret`` as ``xlwings/__init__.py`` does on Windows, and re-imports
@@ -27,7 +27,7 @@ import cpxl
 import cpxl.dates
 from cpxl.xl import service
 from cpxl.xl.cache import CACHE
-from cpxl.xl.winharness import MISSING, FakeApplication, FakeWorkbook, TimeType, windows_udf_runtime
+from winharness import MISSING, FakeApplication, FakeWorkbook, TimeType, windows_udf_runtime
 from builders import sample_county
 
 ROOT = Path(__file__).resolve().parents[1]

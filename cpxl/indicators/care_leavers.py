@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from .. import codes
-from ..catalogue import indicator
+from .registry import indicator
 from ..dates import age_on
 
 AGE_GROUPS = {"17_18": (17, 18), "19_21": (19, 21)}

@@ -5,9 +5,10 @@ import numpy as np
 import pandas as pd
 
 from .. import codes
-from ..catalogue import indicator
+from .registry import indicator
 from ..dates import add_working_days, minus_months, plus_months
-from ..frames import _CHILD_SHIFT, days, expand_ranges
+from ..frames import CHILD_SHIFT, days, expand_ranges
+from .cohorts import ceased, oc2_cohort_children, started, uasc_on_d
 
 EPISODES = ("header", "episodes")
 
@@ -23,32 +24,6 @@ PERIOD_RULES = """A period of care is a chain of a child's episodes: each episod
 OPEN_RULES = """A child with two episodes open on D (overlapping episodes) is one child; the
            later-starting of them (the later in the order DECOM, DEC with blank last, file order)
            gives the open episode, the current period of care and the current placement."""
-
-
-def _started(c) -> pd.DataFrame:
-    """(p, cid, first_start, first_cin) for children with a period of care starting in W."""
-    return c.memo("started", lambda: _make_started(c))
-
-
-def _make_started(c) -> pd.DataFrame:
-    cp = c.care_periods
-    rows, p = c.in_window(cp["start"])
-    s = c.per_period(cp, rows, p).sort_values(["p", "cid", "start"], kind="stable")
-    return s.drop_duplicates(["p", "cid"], keep="first").reset_index(drop=True)
-
-
-def _ceased(c) -> pd.DataFrame:
-    """(p, cid, adopted, sgo) for children with a period of care ending in W."""
-    return c.memo("ceased", lambda: _make_ceased(c))
-
-
-def _make_ceased(c) -> pd.DataFrame:
-    cp = c.care_periods
-    rows, p = c.in_window(cp["end"])
-    e = c.per_period(cp, rows, p)
-    e["adopted"] = e["end_rec"].isin(codes.REC_ADOPTED)
-    e["sgo"] = e["end_rec"].isin(codes.REC_SGO)
-    return e.groupby(["p", "cid"], as_index=False, sort=False)[["adopted", "sgo"]].any()
 
 
 @indicator("cla_count", "Children looked after", unit="count", polarity="neither", tables=EPISODES,
@@ -79,7 +54,7 @@ def cla_rate_10k(c):
            definition=f"""Distinct children with a period of care starting in the year to D (after
            D minus 12 months, up to and including D). {PERIOD_RULES}""")
 def cla_started_12m(c):
-    return c.count(_started(c))
+    return c.count(started(c))
 
 
 @indicator("cla_ceased_12m", "Children ceasing to be looked after in the year", unit="count",
@@ -87,7 +62,7 @@ def cla_started_12m(c):
            definition=f"""Distinct children with a period of care ending (the DEC of its last episode)
            in the year to D. {PERIOD_RULES}""")
 def cla_ceased_12m(c):
-    return c.count(_ceased(c))
+    return c.count(ceased(c))
 
 
 @indicator("repeat_cla_pct", "Children starting care who had been looked after before", unit="%",
@@ -95,7 +70,7 @@ def cla_ceased_12m(c):
            Of the children counted in cla_started_12m, those who had an earlier period of care that
            ended (strictly) before their first start in the year to D. {PERIOD_RULES}""")
 def repeat_cla_pct(c):
-    s = _started(c)
+    s = started(c)
     first_end = c.care_periods.groupby("cid")["end"].min()
     earlier_end = first_end.reindex(s["cid"]).to_numpy()
     return c.percent(s, pd.notna(earlier_end) & (earlier_end < s["start"].to_numpy()))
@@ -187,16 +162,7 @@ for _id, _title, _codes, _pol, _lait in [
            definition="""Children looked after on D who are in the uasc table with DUC (the date
            they ceased to be UASC) blank or after D.""")
 def uasc_count(c):
-    return c.count(_uasc_on_d(c))
-
-
-def _uasc_on_d(c) -> pd.DataFrame:
-    la = c.looked_after[["p", "cid", "D"]]
-    u = c.tables["uasc"]
-    u = pd.DataFrame({"cid": c.table_cid("uasc"), "DUC": u["DUC"].to_numpy()})
-    m = la.merge(u, on="cid")
-    m = m.loc[m["DUC"].isna() | (m["DUC"] > m["D"])]
-    return m.drop_duplicates(["p", "cid"])
+    return c.count(uasc_on_d(c))
 
 
 @indicator("reviews_in_time_pct", "Reviews held in time", unit="%", polarity="higher",
@@ -223,13 +189,13 @@ def reviews_in_time_pct(c):
     # same rows a merge on cid, a filter and a sort gave, without the merge's memory and time.
     r = c.tables["reviews"]
     r_cid = c.table_cid("reviews").astype(np.int64)
-    r_key = r_cid * _CHILD_SHIFT + days(r["REVIEW"])
+    r_key = r_cid * CHILD_SHIFT + days(r["REVIEW"])
     order = np.argsort(r_key, kind="stable")
     r_key, held_on = r_key[order], r["REVIEW"].to_numpy()[order]
     once = np.ones(len(r_key), dtype=bool)
     once[1:] = r_key[1:] != r_key[:-1]                    # a review on the same date counts once
     r_key, held_on = r_key[once], held_on[once]
-    q = cohort["cid"].to_numpy(dtype=np.int64) * _CHILD_SHIFT
+    q = cohort["cid"].to_numpy(dtype=np.int64) * CHILD_SHIFT
     start = days(cohort["period_start"])
     lo = np.searchsorted(r_key, q + start, side="left")
     hi = np.searchsorted(r_key, q + days(cohort["D"]), side="right")
@@ -289,25 +255,12 @@ def missing_rhi_3days_pct(c):
     return c.percent(ev, ok)
 
 
-def oc2_cohort_children(c, ages=None) -> pd.DataFrame:
-    """The OC2 cohort: children looked after on D continuously for 12 months or more (their
-    current period of care began on or before D minus 12 months), optionally aged ``ages`` on D.
-    (p, cid, D, age); the local health indicators use it without the oc2 table."""
-    def make():
-        la = c.looked_after
-        cohort = la.loc[la["period_start"] <= minus_months(la["D"], 12), ["p", "cid", "D", "age"]]
-        if ages:
-            cohort = cohort.loc[(cohort["age"] >= ages[0]) & (cohort["age"] <= ages[1])]
-        return cohort.reset_index(drop=True)
-    return c.memo(("oc2_cohort_children", ages), make)
-
-
 def _oc2_cohort(c, ages=None) -> pd.DataFrame:
     """The OC2 cohort with each child's oc2 row (blank where the child has none)."""
     def make():
         oc2 = c.tables["oc2"]
-        # The rows' cids are known (table_cid): looking CHILD up again built a hash index of
-        # every child (0.6 s for a large county).
+        # The rows' cids are known (table_cid): looking CHILD up again would build a hash index
+        # of every child.
         last = ~oc2["CHILD"].duplicated(keep="last").to_numpy()
         oc2 = oc2.loc[last].assign(cid=c.table_cid("oc2")[last]).set_index("cid")
         cols = ["HEALTH_CHECK", "TEETH_CHECK", "IMMUNISATIONS", "SDQ_SCORE"]
@@ -386,8 +339,8 @@ def adoption_days_avg(c):
            definition="""Of the children counted in cla_ceased_12m, those with a period of care
            ending in the year to D with REC E11 or E12.""")
 def adopted_pct(c):
-    ceased = _ceased(c)
-    return c.percent(ceased, ceased["adopted"])
+    out = ceased(c)
+    return c.percent(out, out["adopted"])
 
 
 @indicator("sgo_pct", "Children ceasing care on a special guardianship order", unit="%",
@@ -396,8 +349,8 @@ def adopted_pct(c):
            counted in cla_ceased_12m, those with a period of care ending in the year to D with REC
            E45, E46, E47 or E48.""")
 def sgo_pct(c):
-    ceased = _ceased(c)
-    return c.percent(ceased, ceased["sgo"])
+    out = ceased(c)
+    return c.percent(out, out["sgo"])
 
 
 @indicator("sw_changes_3plus_pct", "Children looked after with 3 or more social workers in the year",

@@ -16,12 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..catalogue import indicator
+from .registry import indicator
 from ..config import DEFAULT_VISIT_INTERVAL_DAYS
 from ..dates import add_working_days, minus_months
 from ..frames import days, earliest_on_or_after, latest_on_or_before
-from ..validation import MAX_FTE
-from .cla import EPISODES, oc2_cohort_children
+from ..tables import MAX_FTE
+from .cla import EPISODES
+from .cohorts import oc2_cohort_children
 
 _NONE = np.iinfo(np.int64).min // 4          # "no event" as a day number: before every date
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import codes
-from ..catalogue import indicator
-from .cla import EPISODES, _ceased, _started, _uasc_on_d
+from .registry import indicator
+from .cla import EPISODES
+from .cohorts import ceased, started, uasc_on_d
 
 
 def _share(test, needs_header=True):
@@ -53,7 +54,7 @@ for _id, _title, _text, _test in _PROFILE:
            definition="uasc_count divided by cla_count.")
 def cla_uasc_pct(c):
     la = c.looked_after
-    u = _uasc_on_d(c)
+    u = uasc_on_d(c)
     key = la["p"].to_numpy() * len(c.children) + la["cid"].to_numpy()
     return c.percent(la, np.isin(key, u["p"].to_numpy() * len(c.children) + u["cid"].to_numpy()))
 
@@ -63,7 +64,7 @@ def cla_uasc_pct(c):
            Of the children counted in cla_started_12m, those whose first episode of their first
            period of care starting in the year to D has CIN = N1 (abuse or neglect).""")
 def started_abuse_neglect_pct(c):
-    s = _started(c)
+    s = started(c)
     return c.percent(s, s["first_cin"] == codes.CIN_ABUSE_NEGLECT)
 
 
@@ -72,8 +73,8 @@ def started_abuse_neglect_pct(c):
            cla_started_12m divided by cla_ceased_12m (numerator: children starting; denominator:
            children ceasing).""")
 def started_to_ceased_ratio(c):
-    s = c.count(_started(c))
-    e = c.count(_ceased(c))
+    s = c.count(started(c))
+    e = c.count(ceased(c))
     e["den"], e["num"] = 1.0, 0.0
     import pandas as pd
     return pd.concat([s, e], ignore_index=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..catalogue import CATALOGUE, THEMES
 from ..rag import DISPLAY_DECIMALS, Bands, round_half_up
 from ..rag import bands as make_bands
 from .plain import printed_title
@@ -199,6 +200,24 @@ def build_rows(indicators, value: np.ndarray, numerator: np.ndarray, denominator
     return out
 
 
+NOT_AVAILABLE = "not available"
+
+
+def scorecard_indicators(table: pd.DataFrame) -> tuple[list, list[tuple[str, str]]]:
+    """The catalogue's indicators in scorecard order (by theme), and those the data cannot give."""
+    la = table.loc[table["level"] == "la"]
+    notes = la.groupby("indicator", sort=False)["note"].first()
+    order = sorted(CATALOGUE.values(), key=lambda ind: THEMES.index(ind.theme))
+    shown, missing = [], []
+    for ind in order:
+        note = str(notes.get(ind.id, NOT_AVAILABLE))
+        if note.startswith(NOT_AVAILABLE):
+            missing.append((ind.title, note))
+        else:
+            shown.append(ind)
+    return shown, missing
+
+
 def thresholds(indicators, config_thresholds, comparators) -> list[Bands | None]:
     """Each indicator's bands: configured, else the statutory default, else England's figure
     (only when comparable)."""
@@ -215,10 +234,8 @@ def scorecard_rows(table: pd.DataFrame, geography: str, period_end, config=None,
     is both).  ``config``: a :class:`~cpxl.config.Config` (thresholds, la_code, ``[scorecard]``).
     ``comparators``: one per scorecard indicator, as :func:`comparator_table` gives; by default
     those of the configuration's LA code.  The indicators are those with a value in the table,
-    in scorecard order (theme by theme).
+    in scorecard order (theme by theme), less those the data cannot give (as the batch).
     """
-    from ..catalogue import CATALOGUE, THEMES, _load_all
-    _load_all()
     policy = Policy.from_config(config) if config is not None else Policy()
     end = pd.Timestamp(period_end).date().isoformat()
     t = table.loc[table["geography"].astype(str) == str(geography)]
@@ -235,8 +252,7 @@ def scorecard_rows(table: pd.DataFrame, geography: str, period_end, config=None,
     if not periods or periods[-1] != end:
         raise ValueError(f"the indicator table has no figures for {end}")
     present = set(t["indicator"])
-    order = [ind for ind in sorted(CATALOGUE.values(), key=lambda x: THEMES.index(x.theme))
-             if ind.id in present]
+    order = [ind for ind in scorecard_indicators(table)[0] if ind.id in present]
     ids = [ind.id for ind in order]
     t = t.loc[t["period_end"].astype(str).isin(periods)]
     arrays = []

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import asdict, dataclass
+from types import SimpleNamespace
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -20,6 +22,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import engine
+from ..engine import MAX_MONTHS
 from ..coverage import check_for_command
 from ..dataset import load
 from ..dates import to_date
@@ -34,6 +37,27 @@ from .prepare import check_config_thresholds, check_names, plan_books
 CHILD_LISTS_SUFFIX = "_CHILD_LISTS"
 
 
+@dataclass(frozen=True)
+class BatchOptions:
+    """The choices of ``cpxl scorecards`` beyond the data, period end and folder (the CLI's
+    options of the same names; checked by the batch, whoever calls it)."""
+    config: str | None = None
+    districts: str | None = None        # comma-separated; None: every district
+    jobs: int = 1
+    pdf: bool = False
+    suppress: int = 0
+    with_child_lists: bool = False
+    months: int = 13
+    pack: bool = False
+    allow_beyond_data: bool = False
+
+
+def run_scorecards(data, period_end, out, options: BatchOptions | None = None) -> int:
+    """The batch for a caller other than the command line (the ribbon): same checks, same files."""
+    options = options or BatchOptions()
+    return run_batch(SimpleNamespace(data=data, period_end=period_end, out=out, **asdict(options)))
+
+
 def _arguments(args):
     try:
         period_end = to_date(args.period_end).date()
@@ -41,9 +65,9 @@ def _arguments(args):
         raise CpxlError(f"--period-end: {e}") from None
     months = getattr(args, "months", 13)
     months = 13 if months is None else months      # 0 is an error below, not the default
-    if months < 2:
-        raise CpxlError(f"--months must be 2 or more (the scorecard compares this month with "
-                        f"last); got {months}")
+    if not 2 <= months <= MAX_MONTHS:
+        raise CpxlError(f"--months must be from 2 (the scorecard compares this month with last) "
+                        f"to {MAX_MONTHS}; got {months}")
     jobs = getattr(args, "jobs", 1)
     jobs = 1 if jobs is None else jobs
     if jobs < 1:

@@ -13,35 +13,17 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..catalogue import CATALOGUE, THEMES, _load_all
-from ..errors import CpxlError
+from ..catalogue import CATALOGUE
+from ..errors import CpxlError, Used
 from ..geography import UNKNOWN
 from ..rag import check_thresholds
 from ..reports.plain import printed_title
 from ..reports.policy import Policy
 from ..reports.published import comparator_table
+from ..reports.rows import NOT_AVAILABLE, scorecard_indicators  # noqa: F401
 from ..reports.rows import thresholds as make_thresholds
 from . import suppress as sup
 from .model import BookData, Meta, QualityRow, Series
-
-NOT_AVAILABLE = "not available"
-
-
-def scorecard_indicators(table: pd.DataFrame) -> tuple[list, list[tuple[str, str]]]:
-    """The catalogue's indicators in scorecard order (by theme), and those the data cannot give."""
-    _load_all()
-    la = table.loc[table["level"] == "la"]
-    notes = la.groupby("indicator", sort=False)["note"].first()
-    order = sorted(CATALOGUE.values(), key=lambda ind: THEMES.index(ind.theme))
-    shown, missing = [], []
-    for ind in order:
-        note = str(notes.get(ind.id, NOT_AVAILABLE))
-        if note.startswith(NOT_AVAILABLE):
-            missing.append((ind.title, note))
-        else:
-            shown.append(ind)
-    return shown, missing
-
 
 def meta(ind) -> Meta:
     return Meta(ind.id, printed_title(ind.id, ind.title), ind.unit, ind.kind, ind.polarity, ind.theme, ind.definition,
@@ -50,7 +32,6 @@ def meta(ind) -> Meta:
 
 def check_config_thresholds(config) -> None:
     """Every ``[thresholds.<id>]`` names an indicator and has sensible numbers."""
-    _load_all()
     Policy.from_config(config)                    # [scorecard], checked before any work
     where = config.path.name if config.path else "cpxl.toml"
     for key, table in (config.thresholds or {}).items():
@@ -157,7 +138,7 @@ def quality_rows(report: pd.DataFrame, child_district: dict[str, str]) -> pd.Dat
                                      "rows_not_used"])
     rep = report.copy()
     rep["district"] = rep["child"].astype(str).map(child_district).fillna("")
-    rep["not_used"] = rep["used"].astype(str).str.startswith("no")
+    rep["not_used"] = Used.not_used(rep["used"])
     return (rep.groupby(["district", "table", "severity", "rule", "column"], sort=True)
             .agg(rows=("problem", "size"), rows_not_used=("not_used", "sum")).reset_index())
 
@@ -214,13 +195,11 @@ def plan_books(dataset, table: pd.DataFrame, geo, *, suppress: int = 0, only=Non
         s.area = a
 
     counts = quality_rows(dataset.report(), child_district or {})
-    n_err = sum(p.severity == "error" for p in dataset.problems)
-    n_warn = len(dataset.problems) - n_err
 
     def qnote(title):
         if not dataset.problems:
             return "The validation found no problems in the extract."
-        return (f"The extract has {n_warn:,} validation warning(s) and {n_err:,} error(s). Counted "
+        return (f"The extract has {len(dataset.problems):,} validation warning(s). Counted "
                 f"here: those about children in {title} at the period end, and those about the "
                 "whole extract. 'cpxl validate' writes the row-by-row report (it holds personal "
                 "data).")

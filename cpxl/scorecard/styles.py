@@ -2,13 +2,13 @@
 page set-up (landscape, one page wide, OFFICIAL-SENSITIVE header and footer)."""
 from __future__ import annotations
 
+from ..indicators.registry import CHANGE_FORMATS, NUMBER_FORMATS, UNIT_SHORT  # noqa: F401
 
 from .naming import fit_header_footer
 
 NAVY = "#1F3864"
 MID_BLUE = "#2F5597"
 PALE_BLUE = "#DDE5F3"
-BAND_GREY = "#F2F2F2"
 RULE_GREY = "#D0D0D0"
 TEXT_GREY = "#595959"
 INPUT_YELLOW = "#FFF2CC"
@@ -24,14 +24,6 @@ RAG_COLOURS = {"Green": ("#C6EFCE", "#006100"), "Amber": ("#FFEB9C", "#7F5F00"),
 #: the letter a heat-map cell shows beside its value, so RAG never relies on colour alone
 RAG_LETTER = {"Green": "G", "Amber": "A", "Red": "R"}
 
-NUMBER_FORMATS = {"count": "#,##0", "%": '0.0"%"', "rate per 10,000": "0.0", "days": "#,##0",
-                  "score": "0.0", "ratio": "0.00", "cases per FTE": "0.0"}
-CHANGE_FORMATS = {"count": '+#,##0;"−"#,##0;0', "%": '+0.0" pts";"−"0.0" pts";0.0" pts"',
-                  "rate per 10,000": '+0.0;"−"0.0;0.0', "days": '+#,##0;"−"#,##0;0',
-                  "score": '+0.0;"−"0.0;0.0', "ratio": '+0.00;"−"0.00;0.00',
-                  "cases per FTE": '+0.0;"−"0.0;0.0'}
-UNIT_SHORT = {"count": "number", "%": "%", "rate per 10,000": "per 10k", "days": "days",
-              "score": "score", "ratio": "ratio", "cases per FTE": "per FTE"}
 DATE_FORMAT = "dd/mm/yyyy"
 MONTH_FORMAT = "mmm yy"
 
@@ -110,9 +102,8 @@ class Styles:
         return fmt
 
 
-#: what LibreOffice prints for one unit of column width (points), and the units that fit across
-#: A4 landscape between the margins at 100%: widths are chosen so that no sheet is scaled down
-POINTS_PER_WIDTH = 7.5
+#: the column-width units that fit across A4 landscape between the margins at 100% (LibreOffice
+#: prints one unit as about 7.5 points): widths are chosen so that no sheet is scaled down
 PAGE_WIDTH_UNITS = 103
 
 

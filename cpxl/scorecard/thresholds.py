@@ -34,12 +34,6 @@ def rag_formula(value_ref: str, i: int, polarity: str, decimals: int) -> str:
             f'IF({v}{op}{a},"Amber","Red")),"")')
 
 
-def threshold_formula(i: int, key: str) -> str:
-    """A Scorecard cell that shows the Thresholds sheet's value (blank when it is blank)."""
-    ref = threshold_cell(i, key)
-    return f'=IF(ISNUMBER({ref}),{ref},"")'
-
-
 def add_rag_rules(ws, styles, first_row: int, first_col: int, last_row: int, last_col: int,
                   value_ref: str, i: int, polarity: str, decimals: int, num_format=None) -> None:
     """Green, amber and red conditional formats on a range, by the value at ``value_ref``

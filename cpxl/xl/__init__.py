@@ -9,8 +9,9 @@
   run on a real workbook through openpyxl in tests;
 * :mod:`cpxl.xl.update` - ``cpxl update-workbook``: the indicator table into a sheet of an
   existing workbook, with openpyxl;
-* :mod:`cpxl.xl.winharness` - xlwings' Windows UDF machinery on Linux (pywin32 stand-ins and a
-  fake COM workbook), for the tests and the benchmark only.
+
+The tests drive the worksheet functions through xlwings' Windows UDF machinery on Linux with
+tests/winharness.py (pywin32 stand-ins and a fake COM workbook), which is not in the package.
 
 Nothing here imports xlwings at package import time.
 """

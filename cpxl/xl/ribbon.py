@@ -23,6 +23,7 @@ import re
 from typing import Callable
 
 from ..errors import CpxlError
+from ..indicators.registry import NUMBER_FORMATS
 from ..output import neutralise
 from . import service
 from .cache import CACHE
@@ -34,8 +35,6 @@ INDICATORS_SHEET = "cpxl indicators"
 HEADER_FILL = "#1F4E79"
 WHITE = "#FFFFFF"
 RAG_FILLS = {"Green": "#C6EFCE", "Amber": "#FFEB9C", "Red": "#FFC7CE"}
-NUMBER_FORMATS = {"count": "#,##0", "%": "0.0", "rate per 10,000": "0.0", "days": "0",
-                  "score": "0.0", "ratio": "0.00", "cases per FTE": "0.0"}
 HELP_TEXT = """cpxl - Corporate Parenting performance indicators
 
 Load data: choose the folder of SSDA903 and local extracts (saved as DATA_SOURCE on this
@@ -200,10 +199,9 @@ def _source(book, host, ask: bool = True):
 
 def _loaded_summary(entry) -> str:
     d = entry.dataset
-    errors = sum(p.severity == "error" for p in d.problems)
     return (f"{d.authority_name}: {len(d.tables)} tables from {entry.spec.path} "
             f"(loaded {entry.loaded_at:%d/%m/%Y %H:%M}); {len(d.problems):,} validation "
-            f"problem(s), {errors:,} error(s). Latest period end "
+            f"problem(s). Latest period end "
             f"{service.default_period_end(d):%d/%m/%Y}.")
 
 
@@ -240,9 +238,7 @@ def validate_data(book, host) -> str:
     d = entry.dataset
     report = d.report()
     sheet = _fresh_sheet(book, VALIDATION_SHEET)
-    errors = int((report["severity"] == "error").sum()) if len(report) else 0
-    summary = (f"{len(report):,} problem(s): {errors:,} error(s), {len(report) - errors:,} "
-               f"warning(s) in {spec.path}")
+    summary = f"{len(report):,} problem(s) in {spec.path}"
     sheet.range("A1").value = PERSONAL_DATA_NOTICE
     sheet.range("A1").font.bold = True
     sheet.range("A1").font.color = "#C00000"
@@ -280,12 +276,14 @@ def insert_scorecard(book, host) -> str:
     _write_rows(sheet, top, rows)
     ncols = len(rows[0])
     _header(sheet, top, ncols)
-    unit_col, first_num, last_num = 4, 6, 11          # D: unit; F..K: value .. neighbours
-    rag_col = rows[0].index("RAG") + 1
+    head = rows[0]
+    unit_col, rag_col = head.index("Unit"), head.index("RAG") + 1
+    figures = [head.index(c) + 1 for c in service.SCORECARD_FIGURES]
     for i, r in enumerate(rows[1:], start=top + 1):
-        fmt = NUMBER_FORMATS.get(r[unit_col - 1])
+        fmt = NUMBER_FORMATS.get(r[unit_col])
         if fmt:
-            sheet.range(address(i, first_num, i, last_num)).number_format = fmt
+            for c in figures:
+                sheet.range(address(i, c)).number_format = fmt
         fill = RAG_FILLS.get(r[rag_col - 1] or "")
         if fill:
             sheet.range(address(i, rag_col)).color = fill
@@ -300,24 +298,19 @@ def insert_scorecard(book, host) -> str:
 
 def build_scorecards(book, host) -> str:
     """Build district scorecards: the batch (cpxl.scorecard) into a folder the analyst picks."""
-    from ..cli import build_parser
-
     settings, spec = _source(book, host)
     folder = host.ask_folder("cpxl: choose the folder for the district scorecards")
     if not folder:
         return "cpxl: no folder chosen; no scorecards built"
     try:
-        from ..scorecard import run_batch
+        from ..scorecard.batch import BatchOptions, run_scorecards
     except ImportError as e:
         raise CpxlError(f"the district scorecards are not available in this installation ({e})") from None
     dataset = CACHE.dataset(spec)
     when = service.default_period_end(dataset, settings)
-    argv = ["scorecards", str(spec.path), "--period-end", f"{when:%Y-%m-%d}", "--out", str(folder)]
-    if spec.config:
-        argv += ["--config", str(spec.config)]
-    args = build_parser().parse_args(argv)
+    options = BatchOptions(config=str(spec.config) if spec.config else None)
     host.status("cpxl: building the district scorecards...")
-    rc = run_batch(args)
+    rc = run_scorecards(str(spec.path), f"{when:%Y-%m-%d}", str(folder), options)
     if rc not in (0, None):
         raise CpxlError(f"the district scorecards stopped (status {rc}); see {folder}")
     summary = f"District scorecards for {when:%d/%m/%Y} written to {folder}"

@@ -277,13 +277,12 @@ def as_date(value, name: str) -> pd.Timestamp:
 
 def as_indicator(value) -> str:
     """A catalogue indicator id; a close misspelling gets a suggestion."""
-    from ..catalogue import CATALOGUE, _load_all
+    from ..catalogue import CATALOGUE
 
     if not isinstance(value, str) or not value.strip():
         raise ValueError("indicator must be an indicator id such as 'cla_count' "
                          "(CPXL_INDICATORS() lists them)")
     text = value.strip()
-    _load_all()
     if text in CATALOGUE:
         return text
     lower = text.lower()
@@ -557,41 +556,55 @@ def rag(indicator, value_, settings: Settings | None = None):
 
 SCORECARD_HEADER = ["Theme", "Indicator", "Title", "Unit", "Polarity", "Value", "Previous period",
                     "A year before", "England", "Region", "Statistical neighbours", "RAG", "Note"]
+#: the columns holding figures in the indicator's unit (formatted by it)
+SCORECARD_FIGURES = ["Value", "Previous period", "A year before", "England", "Region",
+                     "Statistical neighbours"]
 
 
 def scorecard(period_end, geography=None, source=None, settings: Settings | None = None,
               cache: DataCache = CACHE) -> list[list]:
-    """Every indicator for one period end and geography, with the period before, a year
-    before, the published comparators and the RAG rating: a header row and a row each."""
-    from ..catalogue import CATALOGUE, _load_all
-    from ..dates import minus_months
+    """The scorecard of one period end and geography, row for row the batch's (cpxl.reports):
+    the indicators the data can give in scorecard order, with the period before, a year before,
+    the published comparators and the RAG rating: a header row and a row each."""
+    from ..catalogue import CATALOGUE
+    from ..reports import scorecard_rows
 
-    _load_all()
     when = as_date(period_end, "period_end")
     geo = _text(geography, "geography")
     spec = resolve_source(_text(source, "source"), settings)
     check_in_data(cache, spec, when, "period_end")
-    prev, year = minus_months(when, 1), minus_months(when, 12)
-    if when.is_month_end:
-        prev, year = prev + pd.offsets.MonthEnd(0), year + pd.offsets.MonthEnd(0)
-    now_m, prev_m, year_m = cache.months(spec, [when, prev, year])
+    ends = [when] if not when.is_month_end else []
+    ends = ends or [when + pd.offsets.MonthEnd(-k) for k in range(12, -1, -1)]
+    months = cache.months(spec, ends)
+    now_m = months[-1]
     dataset = cache.dataset(spec)
-    code = (settings.get("LA_CODE") if settings else None) or dataset.config.la_code
+    where = _row(now_m, next(iter(CATALOGUE)), geo)
+    config = dataset.config
+    code = (settings.get("LA_CODE") if settings else None) or config.la_code
+    if code != config.la_code:
+        import dataclasses
+        config = dataclasses.replace(config, la_code=code)
+    rows = scorecard_rows(_long_table(months, where.level, where.geography), where.geography,
+                          when, config, level=where.level, months=len(months))
     out = [list(SCORECARD_HEADER)]
-    for ind in CATALOGUE.values():
-        row = _row(now_m, ind.id, geo)
-        comps = _comparator_values(ind.id, code) if code is not None else None
-        v = None if math.isnan(row.value) else row.value
-        out.append([ind.theme, ind.id, ind.title, ind.unit, ind.polarity, v,
-                    _num(_row(prev_m, ind.id, geo).value), _num(_row(year_m, ind.id, geo).value),
-                    *(comps[k] if comps else None for k in ("England", "Region", "Neighbours")),
-                    _rating(ind.id, v, dataset.config, code, strict=False),
-                    row.note or None])
+    for r in rows:
+        year_before = r.series[0] if len(r.series) == 13 else None
+        out.append([r.theme, r.indicator, CATALOGUE[r.indicator].title, r.unit, r.polarity,
+                    r.value, r.previous, year_before, r.england, r.region, r.neighbours,
+                    r.rag or None, _row(now_m, r.indicator, where.geography).note or None])
     return out
 
 
-def _num(x: float):
-    return None if math.isnan(x) else x
+def _long_table(months: list[Month], level: str, geography: str) -> pd.DataFrame:
+    """One geography's rows of the cached months as the engine's long table."""
+    rows = [row for m in months for (ind, key), row in m.rows.items()
+            if key == geography.casefold() and row.level == level]
+    if level != "la":      # the scorecard's choice of indicators reads the authority's notes
+        rows += [row for m in months[-1:] for (ind, key), row in m.rows.items()
+                 if row.level == "la"]
+    return pd.DataFrame([vars(r) for r in rows], columns=[
+        "indicator", "period_end", "level", "geography", "numerator", "denominator", "value",
+        "note"])
 
 
 def indicators_frame() -> pd.DataFrame:
@@ -680,7 +693,6 @@ def status(source=None, settings: Settings | None = None, cache: DataCache = CAC
         return [["Data source", error_text(e)]] + installation(settings, xlwings_version)
     entry = cache.entry(spec)
     d = entry.dataset
-    errors = sum(p.severity == "error" for p in d.problems)
     months = sorted(entry.months)
     cfg = d.config.path
     return [
@@ -691,7 +703,6 @@ def status(source=None, settings: Settings | None = None, cache: DataCache = CAC
         ["Load time (s)", round(entry.load_seconds, 2)],
         ["Tables", "; ".join(f"{n} ({len(t):,})" for n, t in d.tables.items())],
         ["Validation problems", len(d.problems)],
-        ["of which errors", errors],
         ["Latest period end in data", default_period_end(d).to_pydatetime()],
         ["Data covers", coverage(d).describe()],
         ["Months computed", f"{months[0]} to {months[-1]} ({len(months)})" if months else "none yet"],

@@ -32,7 +32,7 @@ older, select the output range and enter the formula with Ctrl+Shift+Enter.
 **Decorators on Linux/macOS.**  ``import xlwings`` binds ``xw.func``/``xw.arg``/``xw.ret`` to
 xlwings' real UDF decorators (``xlwings.udfs.xlfunc``/``xlarg``/``xlret``) only on Windows with
 pywin32; elsewhere they are no-ops and these functions carry no ``__xlfunc__`` metadata.  The
-add-in builder (:mod:`cpxl.addin.udfgen`) and the tests (:mod:`cpxl.xl.winharness`) therefore
+add-in builder (:mod:`cpxl.addin.udfgen`) and the tests (tests/winharness.py) therefore
 import ``xlwings.udfs`` with pywin32 stand-ins, point ``xlwings.func``/``arg``/``ret`` at the real
 decorators and import this module afresh - exactly what ``xlwings/__init__.py`` does on Windows.
 The decorators must therefore be looked up as ``xw.func`` etc. at import time, as below.
