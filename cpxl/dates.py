@@ -108,6 +108,12 @@ def _bank_holidays() -> np.ndarray:
     return np.array(sorted(days.keys()), dtype="datetime64[D]")
 
 
+def bank_holiday_days() -> np.ndarray:
+    """Every England and Wales bank holiday cpxl knows (1990-2060), as ``datetime64[D]``: the
+    calendar of :func:`add_working_days`, for numpy's business-day functions."""
+    return _bank_holidays()
+
+
 def bank_holidays(year: int | None = None) -> list:
     """England and Wales bank holidays (from the ``holidays`` package), optionally for one year."""
     days = _bank_holidays()

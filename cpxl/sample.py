@@ -83,6 +83,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
+from .dates import bank_holiday_days
 from .tables import TABLES
 
 __all__ = ["write_sample", "generate_tables", "AUTHORITY", "LA_CODE", "AREAS", "TABLE_COLUMNS"]
@@ -164,16 +165,6 @@ def _add_months(d, n) -> np.ndarray:
 
 def _year_of(d) -> np.ndarray:
     return np.asarray(d, dtype=np.int64).astype("M8[D]").astype("M8[Y]").astype(np.int64) + 1970
-
-
-def _bank_holidays(y0: int, y1: int) -> np.ndarray:
-    try:
-        import holidays  # a dependency of cpxl; the sample still works without it
-
-        h = holidays.country_holidays("GB", subdiv="ENG", years=range(y0, y1 + 1))
-        return np.array(sorted(h.keys()), dtype="datetime64[D]")
-    except Exception:  # pragma: no cover - holidays missing or broken
-        return np.array([], dtype="datetime64[D]")
 
 
 def _pick(rng, codes, probs, n) -> np.ndarray:
@@ -315,8 +306,7 @@ class _Ctx:
         self.H0 = int(_add_months(self.E, -72))      # start of the six-year history
         self.W0 = int(_add_months(self.E, -84))      # local tables start a year earlier
         self.pop_E = self.children / 0.008
-        y = int(_year_of(self.E))
-        self.cal = np.busdaycalendar(holidays=_bank_holidays(y - 45, y + 2))
+        self.cal = np.busdaycalendar(holidays=bank_holiday_days())   # the engine's own calendar
 
     def rng(self, name: str) -> np.random.Generator:
         return np.random.default_rng([abs(self.seed), zlib.crc32(name.encode())])
