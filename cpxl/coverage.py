@@ -85,10 +85,10 @@ def check_period_end(dataset, period_end, allow_beyond_data: bool = False) -> st
     if cov.first_episode is not None and d < cov.first_episode:
         raise CpxlError(f"period end {d.isoformat()} is before the data's first episode "
                         f"({cov.first_episode.isoformat()}): {cov.describe()}")
-    latest = cov.latest_period_end
-    if latest is not None and d > latest:
+    latest, last = cov.latest_period_end, cov.last_event
+    if latest is not None and last is not None and d > latest:
         if allow_beyond_data:
-            return f"{BEYOND_DATA_NOTE} ({cov.last_event.isoformat()})"
+            return f"{BEYOND_DATA_NOTE} ({last.isoformat()})"
         raise CpxlError(f"period end {d.isoformat()} is after the data: {cov.describe()}; "
                         f"the latest period end it can answer for is {latest.isoformat()} "
                         f"(use --allow-beyond-data to compute it anyway)")
@@ -103,9 +103,10 @@ def check_for_command(dataset, period_end, allow_beyond_data: bool = False, stre
         import sys
 
         cov = data_coverage(dataset)
+        latest = cov.latest_period_end
         print(f"cpxl: warning: period end {pd.Timestamp(period_end).date().isoformat()} is after "
               f"the data: {cov.describe()}, so the latest period end it can answer for is "
-              f"{cov.latest_period_end.isoformat()}. Computed anyway (--allow-beyond-data): "
+              f"{latest.isoformat() if latest else '(none)'}. Computed anyway (--allow-beyond-data): "
               f"children still in care at the end of the data count as in care, with no visits, "
               f"reviews or leavers recorded since; every row's note says so.", file=stream or sys.stderr)
     return note
