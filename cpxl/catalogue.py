@@ -40,7 +40,9 @@ CONVENTIONS = [
     "An **episode is open on D** when DECOM is on or before D and DEC is blank or after D. A child "
     "who leaves on D is not looked after at the end of D.",
     "A child is **looked after on D** when an episode of theirs that is not V3/V4 (agreed short "
-    "breaks) is open on D. V3/V4 episodes are left out of every indicator.",
+    "breaks) is open on D. V3/V4 episodes are left out of every indicator, and before periods "
+    "of care are built: an episode ending X1 whose only successor is a V3/V4 episode ends its "
+    "period of care there (a short break is not being looked after).",
     "A **period of care** is a run of a child's episodes in which each episode but the last ends "
     "with REC = X1 and the next starts on that DEC. It starts with its first episode and ends on "
     "the DEC of its last. The **current period of care** on D is the one open on D.",
