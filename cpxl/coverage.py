@@ -41,6 +41,15 @@ class Coverage:
             return None
         return (pd.Timestamp(self.last_event) + pd.offsets.MonthEnd(0)).date()
 
+    def outside(self, day: dt.date) -> str | None:
+        """"before" or "after" when the data cannot answer for a period end on ``day``."""
+        if self.first_episode is not None and day < self.first_episode:
+            return "before"
+        latest = self.latest_period_end
+        if latest is not None and day > latest:
+            return "after"
+        return None
+
     def describe(self) -> str:
         if self.first_episode is None or self.last_event is None:
             return "the data holds no dated episodes"
@@ -74,19 +83,22 @@ def data_coverage(dataset) -> Coverage:
     return Coverage(first, None if last is None else last.date())
 
 
-def check_period_end(dataset, period_end, allow_beyond_data: bool = False) -> str | None:
+def check_period_end(dataset, period_end, allow_beyond_data: bool = False,
+                     cov: Coverage | None = None) -> str | None:
     """Raise CpxlError when ``period_end`` is outside the data; return a note when allowed past it.
 
     Returns None when the period end is within the data, or the note to write on every row when
-    it is past the data and ``allow_beyond_data`` is set.
+    it is past the data and ``allow_beyond_data`` is set.  ``cov``: the data's coverage, when the
+    caller has it already.
     """
-    cov = data_coverage(dataset)
+    cov = cov or data_coverage(dataset)
     d = pd.Timestamp(period_end).date()
-    if cov.first_episode is not None and d < cov.first_episode:
+    side = cov.outside(d)
+    if side == "before" and cov.first_episode is not None:
         raise CpxlError(f"period end {d.isoformat()} is before the data's first episode "
                         f"({cov.first_episode.isoformat()}): {cov.describe()}")
     latest, last = cov.latest_period_end, cov.last_event
-    if latest is not None and last is not None and d > latest:
+    if side == "after" and latest is not None and last is not None:
         if allow_beyond_data:
             return f"{BEYOND_DATA_NOTE} ({last.isoformat()})"
         raise CpxlError(f"period end {d.isoformat()} is after the data: {cov.describe()}; "
@@ -98,11 +110,11 @@ def check_period_end(dataset, period_end, allow_beyond_data: bool = False) -> st
 def check_for_command(dataset, period_end, allow_beyond_data: bool = False, stream=None) -> str | None:
     """:func:`check_period_end` for a command: a period end past the data, when allowed, also
     gets a warning line on ``stream`` (stderr), since a note in a table is easily missed."""
-    note = check_period_end(dataset, period_end, allow_beyond_data)
+    cov = data_coverage(dataset)
+    note = check_period_end(dataset, period_end, allow_beyond_data, cov)
     if note:
         import sys
 
-        cov = data_coverage(dataset)
         latest = cov.latest_period_end
         print(f"cpxl: warning: period end {pd.Timestamp(period_end).date().isoformat()} is after "
               f"the data: {cov.describe()}, so the latest period end it can answer for is "

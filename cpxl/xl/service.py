@@ -364,12 +364,13 @@ def check_in_data(cache: DataCache, spec: SourceSpec, when: pd.Timestamp, name: 
     """
     cov = coverage(cache.dataset(spec))
     d = when.date()
-    latest = cov.latest_period_end
-    if cov.first_episode is not None and d < cov.first_episode:
+    side = cov.outside(d)
+    if side == "before":
         raise CpxlError(f"{name} {d.isoformat()} is before the data: {cov.describe()}")
-    if latest is not None and d > latest:
+    if side == "after":
+        latest = cov.latest_period_end
         raise CpxlError(f"{name} {d.isoformat()} is after the data: {cov.describe()}; the latest "
-                        f"period end it can answer for is {latest.isoformat()}")
+                        f"period end it can answer for is {latest.isoformat() if latest else ''}")
 
 
 def value(indicator, period_end, geography=None, source=None, settings: Settings | None = None,
