@@ -171,23 +171,24 @@ def check_workbook(path) -> None:
     """A workbook cpxl can open: not protected, not .xls/.xlsb/.ods, not a zip bomb."""
     path = Path(path)
     check_file(path)
-    kind = workbook_format(path)
-    if kind == "encrypted":
-        raise CpxlError(f"{path.name}: is protected with a password (encrypted), so cpxl cannot "
-                        f"read it; {UNPROTECT}")
-    if kind == "xls":
-        raise CpxlError(f"{path.name}: is an Excel 97-2003 (.xls) workbook; open it in Excel and "
-                        "save it as an Excel Workbook (.xlsx)")
-    if kind == "xlsb":
-        raise CpxlError(f"{path.name}: is an Excel Binary Workbook (.xlsb), which cpxl cannot "
-                        "read; open it in Excel and save it as an Excel Workbook (.xlsx)")
-    if kind == "ods":
-        raise CpxlError(f"{path.name}: is an OpenDocument spreadsheet (.ods); open it in "
-                        "LibreOffice Calc or Excel and save it as an Excel Workbook (.xlsx)")
-    if kind == "other":
-        raise CpxlError(f"{path.name}: is not an Excel workbook (.xlsx/.xlsm) or is damaged (it is "
-                        "not a zip file); open it in Excel and save it again as .xlsx")
+    refused = _UNREADABLE_FORMATS.get(workbook_format(path))
+    if refused:
+        raise CpxlError(f"{path.name}: {refused}")
     check_zip(path)
+
+
+# What a workbook that cpxl cannot read is, and what to do, by workbook_format's answer.
+_UNREADABLE_FORMATS = {
+    "encrypted": f"is protected with a password (encrypted), so cpxl cannot read it; {UNPROTECT}",
+    "xls": "is an Excel 97-2003 (.xls) workbook; open it in Excel and save it as an Excel "
+           "Workbook (.xlsx)",
+    "xlsb": "is an Excel Binary Workbook (.xlsb), which cpxl cannot read; open it in Excel and "
+            "save it as an Excel Workbook (.xlsx)",
+    "ods": "is an OpenDocument spreadsheet (.ods); open it in LibreOffice Calc or Excel and save "
+           "it as an Excel Workbook (.xlsx)",
+    "other": "is not an Excel workbook (.xlsx/.xlsm) or is damaged (it is not a zip file); open "
+             "it in Excel and save it again as .xlsx",
+}
 
 
 def check_zip(path) -> None:

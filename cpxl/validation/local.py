@@ -93,8 +93,7 @@ def postcode_districts_blank(t, _tables):
 @rule("postcode_districts", "OUTWARD_CODE", "outward code {OUTWARD_CODE} is mapped to another "
       "district on a later row; this row ({DISTRICT}) is not used, the last row is", drops=True)
 def postcode_districts_conflicting(t, _tables):
-    from ..codes import outward_code
-    return _conflicting(t.assign(OUTWARD_CODE=outward_code(t["OUTWARD_CODE"])), "OUTWARD_CODE",
+    return _conflicting(t.assign(OUTWARD_CODE=codes.outward_code(t["OUTWARD_CODE"])), "OUTWARD_CODE",
                         "DISTRICT")
 
 
