@@ -50,19 +50,24 @@ def _body_start(text: str, lines_before: int, header_lines: list[str]) -> int | 
 
 
 def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
-              columns: list[str]) -> tuple[pd.DataFrame, int] | None:
+              columns: list[str], utf8: bytes | None = None) -> tuple[pd.DataFrame, int] | None:
     """The data rows below the header row as (frame, number of data rows before blanks were left
-    out), named as :func:`cpxl.reading._finish` names them; None where the pandas path must read."""
+    out), named as :func:`cpxl.reading._finish` names them; None where the pandas path must read.
+
+    ``utf8``: the file's bytes (after any BOM) when ``text`` is exactly them decoded as UTF-8."""
     start = _body_start(text, header_index + 1, header_lines)
     if start is None:
         return None
-    body = text[start:]
-    if "\x00" in body or body.count('"') % 2:
+    if utf8 is not None:
+        head = text[:start]
+        data = utf8[len(head) if head.isascii() else len(head.encode("utf-8")):]
+    else:
+        data = text[start:].encode("utf-8")
+    if b"\x00" in data or data.count(b'"') % 2:
         return None
     width = len(columns)
     names = [f"c{i}" for i in range(width)]
     try:
-        data = body.encode("utf-8")
         table = pacsv.read_csv(
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=True,
@@ -77,7 +82,7 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
     except (pa.ArrowException, UnicodeError, ValueError):
         return None
     n = table.num_rows
-    if n and '"' in body:
+    if n and b'"' in data:
         # A line break inside a quoted cell: a note, or the rows after a stray opening quote
         # swallowed into one cell.  The pandas path tells the two apart (and stops at the second),
         # so it reads such a file; a quote left open to the end of the file is its error too.
@@ -100,8 +105,9 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
             trimmed = merged.dictionary
         empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
         blank &= empty[codes] if len(trimmed) else True
-        out[name] = pd.Categorical.from_codes(
-            codes, dtype=pd.CategoricalDtype(pd.Index(trimmed.to_pandas())), validate=False)
+        # Object categories (Python strs made once per distinct value): what the loader works on.
+        words = pd.Index(trimmed.to_numpy(zero_copy_only=False), dtype=object)
+        out[name] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(words), validate=False)
     frame = pd.DataFrame(out)
     first_row = header_index + 2
     frame["_row"] = np.arange(first_row, first_row + n, dtype=np.int64)

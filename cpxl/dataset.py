@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import parsed_cache
 from .config import Config, find_config, load_config
@@ -149,21 +151,33 @@ def _trimmed(column: pd.Series, upper: bool) -> tuple[np.ndarray, np.ndarray]:
     """
     if isinstance(column.dtype, pd.CategoricalDtype):           # the columnar reader's
         codes = column.cat.codes.to_numpy()
-        text = pd.Series(column.cat.categories).astype(str)
+        uniques = column.cat.categories
     else:
         codes, uniques = pd.factorize(column)
-        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
-    done = text.str.strip()
-    if upper:
-        done = done.str.upper()
+    # Object arrays throughout: pandas 3's own string type would convert every value twice.
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    if len(text) and pd.api.types.infer_dtype(text, skipna=False) != "string":
+        text = text.astype(str).astype(object)
+    done = text
+    if len(text) and not _is_trimmed(text):
+        done = text.str.strip()
+    if upper and len(text):
+        # As pandas upper-cases text (Arrow's rules under pandas 3: 'ß' stays one letter).
+        done = done.astype(str).str.upper().astype(object)
     shared = np.append(np.asarray(done, dtype=object), np.nan)  # code -1 (missing): the NaN
-    if done.equals(text):
+    if done is text or done.equals(text):
         return shared, codes
     # Two values may be one once trimmed (' C2' and 'C2'): one shared str for both.
     merged, words = pd.factorize(done)
     shared = np.append(np.asarray(words, dtype=object), np.nan)
     lookup = np.append(merged, len(words))
     return shared, lookup[codes]
+
+
+def _is_trimmed(text: pd.Series) -> bool:
+    """Whether no value has spaces around it (the columnar reader's are trimmed already)."""
+    cells = pa.array(text, type=pa.string())
+    return pc.utf8_trim_whitespace(cells).equals(cells)    # Arrow trims what str.strip trims
 
 
 def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
@@ -175,7 +189,8 @@ def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.D
         if col.startswith("_"):
             continue
         shared, at = distinct[col] = _trimmed(frame[col], upper=col in CODE_COLUMNS)
-        frame[col] = pd.Series(shared[at], index=frame.index, dtype=object)
+        if col not in table.dates and col not in table.numbers:   # those are parsed below
+            frame[col] = pd.Series(shared[at], index=frame.index, dtype=object)
 
     def each_row(col, of_distinct):
         """A per-distinct-value result (an array over ``shared``) for every row."""
@@ -184,18 +199,19 @@ def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.D
     key = "CHILD" if "CHILD" in table.columns else ROW_KEYS.get(name)
     if key:
         blank = each_row(key, distinct[key][0] == "")
-        problems += _problems_for(name, frame, blank, key, f"{key} is blank", "no", "blank_key")
-        keep &= ~blank
+        if blank.any():
+            problems += _problems_for(name, frame, blank, key, f"{key} is blank", "no", "blank_key")
+            keep &= ~blank
     for col in table.dates:
         if col not in frame.columns:
             continue
-        text = frame[col]
-        shared = distinct[col][0]
+        shared, at = distinct[col]
         parsed = each_row(col, parse_dates(pd.Series(shared, dtype=object)).to_numpy())
         bad = parsed.isna() & each_row(col, shared != "")
         must = col in ROW_DATES.get(name, [])
         if bad.any():
-            msgs = [f"'{v}' is not a date (expected dd/mm/yyyy or yyyy-mm-dd)" for v in text[bad]]
+            msgs = [f"'{v}' is not a date (expected dd/mm/yyyy or yyyy-mm-dd)"
+                    for v in shared[at[bad.to_numpy()]]]
             used = "no" if must or col == "DEC" else "yes: the date is treated as blank"
             # An unreadable end date cannot be treated as blank: that would make it open.
             drop = must or col in ("DEC", "MIS_END", "SW_DEC", "CPP_END", "END", "DUC")
@@ -204,7 +220,7 @@ def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.D
             problems += _problems_for(name, frame, bad, col, msgs, used, "date_not_readable")
             if drop:
                 keep &= ~bad
-        if must:
+        if must and (shared == "").any():
             blank = each_row(col, shared == "")
             problems += _problems_for(name, frame, blank & keep, col, f"{col} is blank", "no", "date_blank")
             keep &= ~blank
@@ -212,17 +228,19 @@ def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.D
     for col in table.numbers:
         if col not in frame.columns:
             continue
-        text = frame[col]
-        num = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-        bad = num.isna() & (text != "")
+        shared, at = distinct[col]
+        text = pd.Series(shared, dtype=object)
+        of_distinct = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        num = each_row(col, of_distinct.to_numpy(dtype="float64"))
+        bad = num.isna() & each_row(col, (text != "").to_numpy())
         if bad.any():
             used = "no" if name in ("population", "workers") else "yes: treated as blank"
-            msgs = [f"'{v}' is not a number" for v in text[bad]]
+            msgs = [f"'{v}' is not a number" for v in shared[at[bad.to_numpy()]]]
             problems += _problems_for(name, frame, bad, col, msgs, used, "number_not_readable")
             if used == "no":
                 keep &= ~bad
         frame[col] = num.astype("float64")
-    return frame.loc[keep]
+    return frame if keep.all() else frame.loc[keep]
 
 
 # More distinct districts than this (in a table where most rows name a different one) is not a
@@ -236,11 +254,15 @@ def _check_districts_columns(tables: dict[str, pd.DataFrame]) -> None:
     d = tables.get("districts")
     if d is None or d.empty:
         return
-    names = d["DISTRICT"].astype(str).str.strip()
-    ids = set(tables["header"]["CHILD"].astype(str).str.strip()) if "header" in tables else set()
-    ids |= set(d["CHILD"].astype(str).str.strip())
-    ids.discard("")
-    as_id = names.isin(ids).to_numpy()
+    # The columns are trimmed text already.  A county has few district names: the ids are
+    # looked up among those (not the names among a row per child's ids).
+    names = d["DISTRICT"].astype(object)
+    distinct = pd.unique(names.to_numpy())
+    ids = pd.concat([tables["header"]["CHILD"], d["CHILD"]] if "header" in tables
+                    else [d["CHILD"]], ignore_index=True).astype(object)
+    hits = pd.unique(ids[ids.isin(distinct).to_numpy()].to_numpy())
+    hits = hits[(hits != "") & pd.notna(hits)]
+    as_id = names.isin(hits).to_numpy()
     n_names = names.nunique()
     where = f"{d['_file'].iloc[0]}"
     if as_id.sum() >= 2 or (n_names > MAX_DISTRICTS and n_names > len(names) / 2):

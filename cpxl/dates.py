@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 # Formats that occur in real exports besides the two of the contract.  They are accepted only
@@ -26,7 +28,60 @@ def parse_dates(values: pd.Series) -> pd.Series:
     """
     # Extracts repeat a few thousand distinct dates across many rows: parse each once.
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    s = pd.Series(uniques, dtype=object).astype("string").str.strip()
+    s = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    if len(s) and pd.api.types.infer_dtype(s, skipna=False) != "string":
+        s = s.astype(str).astype(object)             # a number or date object from a workbook
+    cells = pc.utf8_trim_whitespace(pa.array(s, type=pa.string()))     # trims as str.strip does
+    parsed = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
+    fast = np.zeros(len(s), dtype=bool)
+    for pattern, fields in _CANONICAL:
+        match = pc.match_substring_regex(cells, pattern).to_numpy(zero_copy_only=False) & ~fast
+        if match.any():
+            dates = _canonical_dates(cells.filter(pa.array(match)), fields)
+            parsed[match] = dates
+            fast[match] = ~np.isnat(dates)
+    rest = ~fast & (pc.utf8_length(cells).to_numpy(zero_copy_only=False) > 0)   # a blank is NaT
+    if rest.any():
+        parsed[rest] = _parse_by_formats(pd.Series(cells.filter(pa.array(rest)).to_pylist(),
+                                                   dtype="string"))
+    result = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+    known = codes >= 0
+    result[known] = parsed[codes[known]]
+    return pd.Series(result, index=values.index)
+
+
+# The contract's two forms, written in full (01/02/2024, 2024-02-01): nearly every cell of a real
+# extract.  Their digits are read as numbers, many at once; a cell this cannot read (31/02/2024,
+# a year before 1900) goes through the formats above, as every other form does.
+_CANONICAL = ((r"^[0-9]{2}/[0-9]{2}/[0-9]{4}$", ((6, 4), (3, 2), (0, 2))),
+              (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", ((0, 4), (5, 2), (8, 2))))
+
+
+def _canonical_dates(cells: pa.StringArray, fields) -> np.ndarray:
+    """``cells``, all of one canonical form (ten ASCII characters), as datetime64[ns]; NaT where
+    the day does not exist or the year is outside 1900-2100 (left to :func:`_parse_by_formats`)."""
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int32)[cells.offset:]
+    data = np.frombuffer(cells.buffers()[2], dtype=np.uint8)
+    digits = data[offsets[0]:offsets[0] + 10 * len(cells)].reshape(len(cells), 10).astype(np.int64) - 48
+
+    def number(start, width):
+        value = np.zeros(len(cells), dtype=np.int64)
+        for k in range(start, start + width):
+            value = value * 10 + digits[:, k]
+        return value
+
+    (year, month, day) = (number(*f) for f in fields)
+    ok = (year >= 1900) & (year <= 2100) & (month >= 1) & (month <= 12) & (day >= 1)
+    first = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    length = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
+    ok &= day <= length
+    out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[ok] = (first[ok].astype("datetime64[D]") + (day[ok] - 1)).astype("datetime64[ns]")
+    return out
+
+
+def _parse_by_formats(s: pd.Series) -> np.ndarray:
+    """Each cell by the first format that reads it (the contract's two, then the others)."""
     out = pd.to_datetime(s, format=_DATE_FORMATS[0], errors="coerce")
     for fmt in _DATE_FORMATS[1:] + _EXTRA_FORMATS:
         todo = out.isna() & s.notna() & (s != "")
@@ -36,11 +91,7 @@ def parse_dates(values: pd.Series) -> pd.Series:
     out = out.dt.normalize()
     # Pre-1900 and far-future dates are typos (01/01/1019, 2202); treat them as unreadable.
     bad = (out < pd.Timestamp("1900-01-01")) | (out > pd.Timestamp("2100-12-31"))
-    parsed = out.mask(bad).astype("datetime64[ns]").to_numpy()
-    result = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
-    known = codes >= 0
-    result[known] = parsed[codes[known]]
-    return pd.Series(result, index=values.index)
+    return out.mask(bad).astype("datetime64[ns]").to_numpy()
 
 
 def to_date(value) -> pd.Timestamp:

@@ -75,6 +75,14 @@ def _decode(data: bytes, file: str) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def _is_utf8(data: bytes, text: str) -> bool:
+    """Whether ``text`` is ``data`` decoded as UTF-8 with nothing replaced."""
+    try:
+        return data.decode("utf-8") == text
+    except UnicodeDecodeError:
+        return False
+
+
 def _split_line(line: str) -> tuple[list[str], str]:
     counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
     delim = max(counts, key=counts.get)
@@ -194,7 +202,8 @@ def _locate_header(rows: list[list[str]], file: str):
 
 def read_csv_file(path: Path) -> RawTable | None:
     file = path.name
-    text = _decode(_read_bytes(path), file)
+    data = _read_bytes(path)
+    text = _decode(data, file)
     lines = _first_lines(text, HEADER_SEARCH_ROWS)
     head_rows = [_split_line(line)[0] for line in lines]
     found = _locate_header(head_rows, file)
@@ -202,7 +211,11 @@ def read_csv_file(path: Path) -> RawTable | None:
         return None
     idx, table, columns = found
     _, delim = _split_line(lines[idx])
-    fast = read_body(text, idx, lines, delim, columns)   # Arrow; None: the pandas path below
+    # Arrow reads UTF-8 bytes: the file's own, when that is what they are (no second encoding).
+    utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not (len(utf8) == len(text) and text.isascii()) and not _is_utf8(utf8, text):
+        utf8 = None
+    fast = read_body(text, idx, lines, delim, columns, utf8)   # Arrow; None: the pandas path below
     if fast is not None:
         raw = RawTable(table, file, fast[0], idx + 1)
         if delim == ";":

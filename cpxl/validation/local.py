@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import codes
 from ..tables import MAX_FTE
@@ -20,12 +22,31 @@ def _never(t) -> pd.Series:
     return pd.Series(False, index=t.index)
 
 
-def _folded(s: pd.Series) -> pd.Series:
-    """Names compared as the geography compares them: case and surrounding spaces ignored."""
-    # Folded once per distinct name: a districts table has a row per child but few names.
+def _fold_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Names compared as the geography compares them, case and surrounding spaces ignored: each
+    row's position among the distinct folded names, and those names."""
+    # Folded once per distinct value: a districts table has a row per child but few names.
     codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=False)
-    folded = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip().str.casefold()
-    return pd.Series(folded.array.take(codes), index=s.index)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    if len(text) and pd.api.types.infer_dtype(text, skipna=False) != "string":
+        text = text.astype(str).astype(object)
+    cells = pa.array(text, type=pa.string())
+    if pc.all(pc.string_is_ascii(cells)).as_py() is not False:
+        # ASCII (nearly always): Arrow trims as str.strip does, and lower is casefold there.
+        lowered = pc.ascii_lower(pc.utf8_trim_whitespace(cells))
+        if lowered.equals(cells):                  # ids, lower-case names: nothing to merge
+            return codes, np.asarray(text, dtype=object)
+        folded = lowered.to_numpy(zero_copy_only=False)
+    else:
+        folded = text.str.strip().str.casefold().to_numpy(dtype=object)
+    merged, words = pd.factorize(folded, use_na_sentinel=False)
+    return merged[codes], np.asarray(words, dtype=object)
+
+
+def _folded(s: pd.Series) -> pd.Series:
+    """The folded names (see :func:`_fold_codes`), a row each."""
+    at, words = _fold_codes(s)
+    return pd.Series(words[at], index=s.index, dtype=object)
 
 
 def _conflicting(t, key: str, value: str) -> pd.Series:
@@ -34,17 +55,17 @@ def _conflicting(t, key: str, value: str) -> pd.Series:
     The geography keeps the last row for a key; the earlier ones that disagree with it are the
     problem (an exact repeat of the same value is harmless and not reported).
     """
-    k, v = _folded(t[key]), _folded(t[value])
-    filled = (v != "").to_numpy()
+    kc, _ = _fold_codes(t[key])
+    vc, values = _fold_codes(t[value])
+    filled = (values != "")[vc]
     # On integer codes (a string groupby over a row per child is slow): a key has "several"
-    # values when it has two or more distinct filled ones; missing keys are in no group.
-    kc, _ = pd.factorize(k)
-    vc, _ = pd.factorize(v.where(filled))
-    both = (kc >= 0) & (vc >= 0)
+    # values when it has two or more distinct filled ones.
+    vc = np.where(filled, vc, -1)
+    both = vc >= 0
     width = vc.max(initial=0) + 1
     pairs = pd.unique(kc[both].astype(np.int64) * width + vc[both])   # hashed, not sorted
     n_values = np.bincount(pairs // width, minlength=kc.max(initial=0) + 1)
-    several = (kc >= 0) & (n_values[np.maximum(kc, 0)] > 1)
+    several = n_values[kc] > 1
     last = ~pd.Series(np.where(filled, kc, -2)).duplicated(keep="last").to_numpy() & filled
     return pd.Series(several & filled & ~last, index=t.index)
 
