@@ -1,7 +1,9 @@
 """Date arithmetic in the analysts' terms: month ends, calendar months back, working days, ages.
 
 Working days are Monday to Friday less the bank holidays of England and Wales, taken from the
-maintained ``holidays`` package (substitute days and one-off holidays included), not a typed list.
+maintained ``holidays`` package (substitute days and one-off holidays included), not a typed list:
+``scripts/build_bank_holidays.py`` writes them into ``cpxl/data/bank_holidays.csv``, which ships,
+and a test holds that file to the installed package.
 """
 from __future__ import annotations
 
@@ -153,10 +155,11 @@ def period_ends(period_end, months: int = 13) -> pd.DatetimeIndex:
 
 @lru_cache(maxsize=1)
 def _bank_holidays() -> np.ndarray:
-    import holidays
+    # Read from the shipped table: importing ``holidays`` loads every country's calendar.
+    from importlib.resources import files
 
-    days = holidays.country_holidays("GB", subdiv="ENG", years=range(1990, 2061))
-    return np.array(sorted(days.keys()), dtype="datetime64[D]")
+    text = files("cpxl").joinpath("data", "bank_holidays.csv").read_text(encoding="utf-8")
+    return np.array([line[:10] for line in text.splitlines()[1:] if line], dtype="datetime64[D]")
 
 
 def bank_holiday_days() -> np.ndarray:
@@ -166,7 +169,8 @@ def bank_holiday_days() -> np.ndarray:
 
 
 def bank_holidays(year: int | None = None) -> list:
-    """England and Wales bank holidays (from the ``holidays`` package), optionally for one year."""
+    """England and Wales bank holidays (from the ``holidays`` package, 1990-2060), optionally for
+    one year."""
     days = _bank_holidays()
     if year is not None:
         days = days[(days >= np.datetime64(f"{year}-01-01")) & (days <= np.datetime64(f"{year}-12-31"))]
