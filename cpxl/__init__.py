@@ -9,11 +9,50 @@ returns the long indicator table (one row per indicator, period end and geograph
 """
 from __future__ import annotations
 
+import sys
+import types
+
 __version__ = "0.1.0"
 
-from .catalogue import catalogue, get as indicator  # noqa: E402
-from .dataset import Dataset, load  # noqa: E402
-from .engine import compute  # noqa: E402
-from .errors import CpxlError, Problem  # noqa: E402
+# Imported on first use (PEP 562): the command line replays a kept output without pandas.
+_EXPORTS = {"indicator": ("catalogue", "get"),
+            "Dataset": ("dataset", "Dataset"), "load": ("dataset", "load"),
+            "compute": ("engine", "compute"), "CpxlError": ("errors", "CpxlError"),
+            "Problem": ("errors", "Problem")}
 
 __all__ = ["load", "compute", "catalogue", "indicator", "Dataset", "CpxlError", "Problem", "__version__"]
+
+
+def __getattr__(name: str):
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    if name in _EXPORTS:
+        module, attr = _EXPORTS[name]
+        value = getattr(import_module(f".{module}", __name__), attr)
+        globals()[name] = value
+        return value
+    if not name.startswith("_") and find_spec(f"{__name__}.{name}") is not None:
+        return import_module(f".{name}", __name__)       # cpxl.dates and the like, as before
+    raise AttributeError(f"module 'cpxl' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS) | {"catalogue"})
+
+
+class _Package(types.ModuleType):
+    """``cpxl.catalogue`` stays the function although a submodule has the same name: importing
+    a submodule sets the package's attribute of that name, which this ignores."""
+
+    @property
+    def catalogue(self):
+        from .catalogue import catalogue
+        return catalogue
+
+    @catalogue.setter
+    def catalogue(self, _submodule):
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

@@ -107,25 +107,85 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _indicators_request(args) -> dict:
+    """What, besides the data, decides the bytes ``cpxl indicators`` writes."""
+    return {"command": "indicators", "period_end": str(args.period_end), "months": args.months,
+            "allow_beyond_data": bool(args.allow_beyond_data), "suffix": Path(args.out).suffix.lower()}
+
+
+def _print_indicators_summary(summary: dict, out, seconds: float, kept: bool = False) -> None:
+    print(f"{summary['rows']:,} rows ({summary['indicators']} indicators x {summary['period_ends']} "
+          f"period ends x {summary['geographies']} geographies) in {seconds:.1f} s -> {out}"
+          + (" (the same files, configuration and arguments as an earlier run: its output, kept "
+             "in the parsed-data cache)" if kept else ""))
+    if summary["not_available"]:
+        print(f"{summary['not_available']} indicator(s) not available (see the note column)")
+    if summary["problems"]:
+        print(f"{summary['problems']:,} validation problem(s): run 'cpxl validate' for the report")
+
+
+def _replay_indicators(args, request: dict) -> bool:
+    """Write the output an earlier run kept for the same files and request (parsed-data cache),
+    without loading or computing (nor importing pandas); False on a miss."""
+    from . import parsed_cache
+    from .config import find_config, load_config
+
+    path = Path(args.data)
+    if not parsed_cache.enabled() or not path.exists():
+        return False
+    started = time.perf_counter()
+    config = load_config(Path(args.config) if args.config else find_config(path))
+    kept = parsed_cache.kept_output(path, parsed_cache.key(path, config), request)
+    if kept is None:
+        return False
+    data, summary = kept
+    if summary.get("warning"):
+        print(summary["warning"], file=sys.stderr)
+    from .guard import check_not_an_input
+    from .output import atomic_path, check_writable, part_pattern, remove_stale_parts
+
+    out = Path(args.out)
+    check_writable(out)
+    check_not_an_input(out, args.data, summary["files"])
+    if args.config:
+        check_not_an_input(out, args.config)
+    remove_stale_parts(out.parent, part_pattern(out))
+    with atomic_path(out) as tmp:
+        Path(tmp).write_bytes(data)
+    _print_indicators_summary(summary, args.out, time.perf_counter() - started, kept=True)
+    return True
+
+
 def cmd_indicators(args) -> int:
+    request = _indicators_request(args)
+    if _replay_indicators(args, request):
+        return 0
+    import io
+
+    from . import parsed_cache
+    from .coverage import check_for_command
     from .engine import compute
     from .output import write_table
 
     _check_arguments(args)
     dataset = _load(args)
-    allow = _beyond_data(dataset, args)
+    allow = bool(args.allow_beyond_data)
+    warning = io.StringIO()
+    check_for_command(dataset, args.period_end, allow, stream=warning)
+    if warning.getvalue():
+        print(warning.getvalue(), end="", file=sys.stderr)
     started = time.perf_counter()
     table = compute(dataset, args.period_end, months=args.months, allow_beyond_data=allow)
-    write_table(table, args.out)
-    n_ind = table["indicator"].nunique()
-    na = table.loc[table["note"].str.startswith("not available"), "indicator"].nunique()
-    print(f"{len(table):,} rows ({n_ind} indicators x {table['period_end'].nunique()} period ends x "
-          f"{table['geography'].nunique()} geographies) in {time.perf_counter() - started:.1f} s "
-          f"-> {args.out}")
-    if na:
-        print(f"{na} indicator(s) not available (see the note column)")
-    if dataset.problems:
-        print(f"{len(dataset.problems):,} validation problem(s): run 'cpxl validate' for the report")
+    written = write_table(table, args.out)
+    summary = {
+        "rows": len(table), "indicators": table["indicator"].nunique(),
+        "period_ends": table["period_end"].nunique(), "geographies": table["geography"].nunique(),
+        "not_available": table.loc[table["note"].str.startswith("not available"),
+                                   "indicator"].nunique(),
+        "problems": len(dataset.problems), "warning": warning.getvalue().rstrip("\n"),
+        "files": [f for fl in dataset.files.values() for f in fl]}
+    _print_indicators_summary(summary, args.out, time.perf_counter() - started)
+    parsed_cache.keep_output(Path(args.data), dataset.cache_entry, request, written, summary)
     return 0
 
 

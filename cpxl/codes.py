@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .tables import UNKNOWN_DISTRICT  # noqa: F401  (named in the contract; used from here)
+
 RNE = {"S", "L", "P", "T", "B", "U"}
 RNE_NEW_CARER = {"P", "B"}                      # change of placement and carer(s)
 
@@ -64,7 +66,3 @@ def _outward(postcodes: pd.Series) -> pd.Series:
     compact = s.str.replace(" ", "", regex=False)
     unspaced = compact.where(compact.str.len() < 5, compact.str[:-3])
     return spaced.where(s.str.contains(" ", regex=False), unspaced).fillna("")
-
-# The district of a child with no district from either source (spec: reported like any other
-# district, in no area).
-UNKNOWN_DISTRICT = "Unknown"

@@ -164,7 +164,7 @@ def _short(value, n: int = 40) -> str:
 
 def _check_areas(areas: dict, where: str) -> None:
     """Each district in one area only; Unknown (the district of children with none) in none."""
-    from .geography import UNKNOWN
+    from .tables import UNKNOWN_DISTRICT as UNKNOWN
 
     seen: dict[str, str] = {}
     for area, districts in areas.items():

@@ -52,6 +52,7 @@ class Dataset:
     skipped_files: list[str] = field(default_factory=list)
     columns_present: dict[str, set] = field(default_factory=dict)  # columns the files really had
     loaded_at: dt.datetime = field(default_factory=dt.datetime.now)
+    cache_entry: str | None = None    # its parsed-data cache entry, when it has one
 
     def has(self, *names: str) -> bool:
         return all(n in self.tables for n in names)
@@ -286,10 +287,11 @@ def load(path, config: Config | str | Path | None = None, cache: bool | None = N
     entry = parsed_cache.key(path, config) if parsed_cache.enabled(cache) and path.exists() else None
     kept = parsed_cache.lookup(path, config, entry)
     if kept is not None:
+        kept.cache_entry = entry
         return kept
     dataset = _load(path, config)
-    if entry is not None:
-        parsed_cache.store(path, config, dataset, entry)
+    if entry is not None and parsed_cache.store(path, config, dataset, entry) is not None:
+        dataset.cache_entry = entry
     return dataset
 
 

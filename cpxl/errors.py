@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, asdict
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class CpxlError(Exception):

@@ -9,10 +9,12 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import CpxlError
+
+if TYPE_CHECKING:     # pandas is imported where a frame is written: a kept output is copied without it
+    import pandas as pd
 
 # A cell starting with one of these is read by Excel (and by LibreOffice) as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,6 +28,8 @@ def neutralise(value):
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):

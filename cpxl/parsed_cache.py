@@ -35,15 +35,16 @@ import shutil
 import sys
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:   # imported where frames are converted: a kept output is replayed without them
+    import pandas as pd
 
 FOLDER = ".cpxl-cache"
 ENV_DIR = "CPXL_CACHE_DIR"
 ENV_OFF = "CPXL_NO_CACHE"
 #: Bumped whenever what an entry holds, or how, changes.
-FORMAT = 3
+FORMAT = 4
 #: Entries kept per cache folder (the oldest are removed).
 MAX_ENTRIES = 6
 _PROBLEM_FIELDS = ["severity", "table", "file", "row", "column", "problem", "used", "child", "rule"]
@@ -121,17 +122,31 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> str:
+    # From the installed packages' metadata: importing pandas to ask it costs more than a replay.
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "?"
+    return "|".join(f"{name} {of(name)}" for name in ("pandas", "numpy", "pyarrow"))
+
+
 def key(path: Path, config) -> str | None:
     """The entry's name for these files and this configuration; None when a file cannot be read
     (the load then reports it)."""
-    import pyarrow
+    import datetime as dt
 
     from . import __version__
 
     h = hashlib.sha256()
-    h.update(f"cpxl {__version__}|format {FORMAT}|pandas {pd.__version__}|numpy {np.__version__}"
-             f"|pyarrow {pyarrow.__version__}|python {sys.version_info[:2]}"
-             f"|code {code_digest()}\n".encode())
+    # Today's date too: the rules leave out events "more than a month after today".
+    h.update(f"cpxl {__version__}|format {FORMAT}|{_library_versions()}"
+             f"|python {sys.version_info[:2]}|code {code_digest()}"
+             f"|today {dt.date.today().isoformat()}\n".encode())
     h.update(f"{path.resolve()}|{path.is_dir()}\n".encode("utf-8", "surrogatepass"))
     h.update(repr(config).encode("utf-8", "surrogatepass"))
     config_path = getattr(config, "path", None)
@@ -153,6 +168,8 @@ def key(path: Path, config) -> str | None:
 def _to_arrow(frame: pd.DataFrame):
     """The table as an Arrow table and the dtype of each column; None for a column cpxl does
     not make (then nothing is cached)."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
 
     arrays, kinds = [], {}
@@ -187,6 +204,9 @@ def _to_arrow(frame: pd.DataFrame):
 
 
 def _from_arrow(table, kinds: dict[str, str]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
     out = {}
     for col, kind in kinds.items():
         a = table.column(col).combine_chunks()
@@ -207,6 +227,8 @@ def _from_arrow(table, kinds: dict[str, str]) -> pd.DataFrame:
 
 
 def _problems_frame(problems) -> pd.DataFrame | None:
+    import pandas as pd
+
     rows = []
     for p in problems:
         d = p.as_dict()
@@ -369,3 +391,81 @@ def clear(path: Path | None = None) -> list[Path]:
             shutil.rmtree(root, ignore_errors=True)
             removed.append(root)
     return removed
+
+
+# --- kept outputs --------------------------------------------------------------------------------
+#
+# A command's output file, kept inside the dataset's entry: the same files, configuration and
+# cpxl (the entry's key) and the same request (period end, months, ...) give the same bytes, so
+# a re-run copies them instead of loading and computing again, without importing pandas.  Kept
+# in the entry's folder, an output is pruned and cleared with its dataset and never outlives it.
+
+def _output_name(request: dict) -> str:
+    text = json.dumps(request, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _entry_folder(path: Path, entry_key: str | None) -> Path | None:
+    if entry_key is None:
+        return None
+    for root in folders(path):
+        entry = root / entry_key
+        if (entry / "meta.json").is_file():
+            return entry
+    return None
+
+
+def keep_output(path: Path, entry_key: str | None, request: dict, written: Path,
+                summary: dict) -> bool:
+    """Keep ``written`` (the output just made for ``request``) and ``summary`` (what the command
+    printed, as data) in the dataset's entry.  Never raises; whether it was kept."""
+    entry = _entry_folder(path, entry_key)
+    if entry is None:
+        return False
+    name = _output_name(request)
+    folder = entry / "outputs"
+    tmp = folder / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        _private_dir(folder)
+        data = Path(written).read_bytes()
+        tmp.write_bytes(data)
+        os.chmod(tmp, 0o600)
+        meta = {"format": FORMAT, "key": entry_key, "request": request, "summary": summary,
+                "digest": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        meta_tmp = tmp.with_suffix(".json.tmp")
+        meta_tmp.write_text(json.dumps(meta, default=str), encoding="utf-8")
+        os.chmod(meta_tmp, 0o600)
+        os.replace(tmp, folder / f"{name}.out")
+        os.replace(meta_tmp, folder / f"{name}.json")
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        with contextlib.suppress(OSError):
+            tmp.with_suffix(".json.tmp").unlink()
+        return False
+
+
+def kept_output(path: Path, entry_key: str | None, request: dict) -> tuple[bytes, dict] | None:
+    """The bytes and summary kept for ``request``, or None (a miss; a damaged one is removed)."""
+    entry = _entry_folder(path, entry_key)
+    if entry is None:
+        return None
+    name = _output_name(request)
+    folder = entry / "outputs"
+    try:
+        meta = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        data = (folder / f"{name}.out").read_bytes()
+    except (OSError, ValueError):
+        return None
+    if (meta.get("format") != FORMAT or meta.get("key") != entry_key
+            or json.dumps(meta.get("request"), sort_keys=True, default=str)
+            != json.dumps(request, sort_keys=True, default=str)
+            or hashlib.sha256(data).hexdigest() != meta.get("digest")):
+        for f in (f"{name}.json", f"{name}.out"):
+            with contextlib.suppress(OSError):
+                (folder / f).unlink()
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(entry)                              # recently used: pruned last
+    return data, meta["summary"]

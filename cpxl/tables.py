@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The district of a child with no district from either source (reported like any other district,
+# in no area).
+UNKNOWN_DISTRICT = "Unknown"
+
 
 @dataclass(frozen=True)
 class Table:

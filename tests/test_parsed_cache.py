@@ -244,3 +244,93 @@ def test_loads_in_two_processes_at_once_agree(data):
     assert_same(load(data), fresh)
     assert not [p for p in (data / parsed_cache.FOLDER).iterdir() if p.name.endswith(".tmp")]
     shutil.rmtree(data / parsed_cache.FOLDER)
+
+
+# --- kept outputs: `cpxl indicators` run again on the same files ---------------------------------
+
+def _indicators(data: Path, out: Path, *extra: str) -> list[str]:
+    return ["indicators", str(data), "--period-end", "2027-12-31", "--months", "3",
+            "--allow-beyond-data", "--out", str(out), *extra]
+
+
+def _outputs(data: Path) -> list[Path]:
+    return sorted((data / parsed_cache.FOLDER).glob("*/outputs/*.out"))
+
+
+def test_a_rerun_writes_the_kept_output_without_loading_or_computing(data, tmp_path, capsys,
+                                                                    monkeypatch):
+    fresh, first, again = (tmp_path / n for n in ("fresh.csv", "first.csv", "again.csv"))
+    assert main(_indicators(data, fresh, "--no-cache")) == 0
+    assert _outputs(data) == []                                  # --no-cache keeps nothing
+    assert main(_indicators(data, first)) == 0
+    assert len(_outputs(data)) == 1
+    capsys.readouterr()
+    reads = count_reads(monkeypatch)
+    monkeypatch.setattr("cpxl.engine.compute", lambda *a, **k: pytest.fail("computed again"))
+    assert main(_indicators(data, again)) == 0
+    printed = capsys.readouterr()
+    assert reads == []
+    assert again.read_bytes() == first.read_bytes() == fresh.read_bytes()
+    assert "kept in the parsed-data cache" in printed.out and "validation problem(s)" in printed.out
+    assert "after the data" in printed.err          # --allow-beyond-data's warning, said again
+
+
+def test_a_replay_imports_no_pandas(data, tmp_path):
+    out = tmp_path / "out.csv"
+    assert main(_indicators(data, out)) == 0
+    code = ("import sys; from cpxl.cli import main; code = main(sys.argv[1:]); "
+            "print('pandas' in sys.modules, code)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code, *_indicators(data, tmp_path / "2.csv")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.splitlines()[-1] == "False 0", done.stderr
+    assert (tmp_path / "2.csv").read_bytes() == out.read_bytes()
+
+
+def test_other_arguments_a_changed_file_or_no_cache_compute_again(data, tmp_path, monkeypatch):
+    main(_indicators(data, tmp_path / "a.csv"))
+    computed = []
+    real = cpxl.engine.compute
+
+    def counting(*a, **k):
+        computed.append(1)
+        return real(*a, **k)
+    monkeypatch.setattr("cpxl.engine.compute", counting)
+    main(_indicators(data, tmp_path / "b.csv"))
+    assert computed == []
+    main(_indicators(data, tmp_path / "c.csv", "--months", "4"))           # another request
+    main(_indicators(data, tmp_path / "d.xlsx"))                            # another format
+    main(_indicators(data, tmp_path / "e.csv", "--no-cache"))
+    assert len(computed) == 3
+    episodes = data / "episodes.csv"
+    text = episodes.read_bytes()
+    i = text.index(b"01/")
+    episodes.write_bytes(text[:i] + b"02/" + text[i + 3:])
+    main(_indicators(data, tmp_path / "f.csv"))
+    main(_indicators(data, tmp_path / "g.csv", "--no-cache"))
+    assert len(computed) == 5
+    assert (tmp_path / "f.csv").read_bytes() == (tmp_path / "g.csv").read_bytes()
+
+
+def test_a_damaged_kept_output_is_not_used(data, tmp_path, monkeypatch):
+    main(_indicators(data, tmp_path / "fresh.csv", "--no-cache"))
+    main(_indicators(data, tmp_path / "first.csv"))
+    (kept,) = _outputs(data)
+    body = bytearray(kept.read_bytes())
+    body[len(body) // 2] ^= 0x01
+    kept.write_bytes(bytes(body))
+    computed = []
+    real = cpxl.engine.compute
+    monkeypatch.setattr("cpxl.engine.compute", lambda *a, **k: computed.append(1) or real(*a, **k))
+    assert main(_indicators(data, tmp_path / "again.csv")) == 0
+    assert computed == [1]
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "fresh.csv").read_bytes()
+    assert stat.S_IMODE(_outputs(data)[0].stat().st_mode) == 0o600
+
+
+def test_a_replay_still_refuses_to_write_over_an_input(data, tmp_path, capsys):
+    main(_indicators(data, tmp_path / "first.csv"))
+    before = (data / "episodes.csv").read_bytes()
+    assert main(_indicators(data, data / "episodes.csv")) == 2
+    assert "episodes.csv" in capsys.readouterr().err
+    assert (data / "episodes.csv").read_bytes() == before
