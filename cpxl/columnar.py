@@ -49,12 +49,48 @@ def _body_start(text: str, lines_before: int, header_lines: list[str]) -> int | 
     return pos
 
 
+#: Columns whose values recur across tables: one Python str per distinct value for a whole load.
+ID_COLUMNS = {"CHILD"}
+
+
+class SharedText:
+    """One Python str per distinct id for a whole load: a child in eight tables is one object,
+    not eight (at 40,000 children some 4 million strs, 250 MB, fewer).  The id columns' distinct
+    values wait as Arrow arrays until every file is read (:meth:`finish`), then are encoded
+    together once: cheaper than making each table's strs."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[pd.DataFrame, str, pa.Array]] = []
+
+    def wait(self, frame: pd.DataFrame, column: str, words: pa.Array) -> None:
+        """``frame[column]`` holds codes into ``words`` until :meth:`finish`."""
+        self._waiting.append((frame, column, words))
+
+    def finish(self) -> None:
+        """Make each waiting column a categorical of shared strs."""
+        if not self._waiting:
+            return
+        together = pc.dictionary_encode(pa.concat_arrays([w for _, _, w in self._waiting]))
+        objects = together.dictionary.to_numpy(zero_copy_only=False)
+        at = together.indices.to_numpy(zero_copy_only=False)
+        start = 0
+        for frame, column, words in self._waiting:
+            words_at = at[start:start + len(words)]
+            start += len(words)
+            frame[column] = pd.Categorical.from_codes(
+                frame[column].to_numpy(), validate=False,
+                dtype=pd.CategoricalDtype(pd.Index(objects[words_at], dtype=object)))
+        self._waiting.clear()
+
+
 def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
-              columns: list[str], utf8: bytes | None = None) -> tuple[pd.DataFrame, int] | None:
+              columns: list[str], utf8: bytes | None = None,
+              ids: SharedText | None = None) -> tuple[pd.DataFrame, int] | None:
     """The data rows below the header row as (frame, number of data rows before blanks were left
     out), named as :func:`cpxl.reading._finish` names them; None where the pandas path must read.
 
-    ``utf8``: the file's bytes (after any BOM) when ``text`` is exactly them decoded as UTF-8."""
+    ``utf8``: the file's bytes (after any BOM) when ``text`` is exactly them decoded as UTF-8;
+    ``ids``: the load's :class:`SharedText` for the id columns."""
     start = _body_start(text, header_index + 1, header_lines)
     if start is None:
         return None
@@ -90,7 +126,8 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
             if pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py():
                 return None
     header = [c or f"_BLANK{i}" for i, c in enumerate(columns)]
-    out: dict[str, pd.Categorical] = {}
+    out: dict[str, pd.Categorical | np.ndarray] = {}
+    waiting: list[tuple[str, pa.Array]] = []
     blank = np.ones(n, dtype=bool)
     for name, column in zip(header, table.columns):
         if name in out:                           # a repeated column name: the first one is used
@@ -105,6 +142,10 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
             trimmed = merged.dictionary
         empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
         blank &= empty[codes] if len(trimmed) else True
+        if ids is not None and name in ID_COLUMNS:
+            out[name] = codes                           # made a categorical by ids.finish()
+            waiting.append((name, trimmed))
+            continue
         # Object categories (Python strs made once per distinct value): what the loader works on.
         words = pd.Index(trimmed.to_numpy(zero_copy_only=False), dtype=object)
         out[name] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(words), validate=False)
@@ -113,4 +154,6 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
     frame["_row"] = np.arange(first_row, first_row + n, dtype=np.int64)
     if blank.any():
         frame = frame.loc[~blank].reset_index(drop=True)
+    for name, trimmed in waiting:
+        ids.wait(frame, name, trimmed)
     return frame, n

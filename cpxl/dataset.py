@@ -332,6 +332,7 @@ def _load(path: Path, config: Config) -> Dataset:
         if drop.any():
             tables[name] = t.loc[~drop]
     tables = {name: t.reset_index(drop=True) for name, t in tables.items()}
+    pa.default_memory_pool().release_unused()      # the Arrow buffers typing and the rules used
     files = {name: fl for name, (_f, fl) in combined.items()}
     return Dataset(tables=tables, problems=problems, config=config, path=path, files=files,
                    skipped_files=skipped, columns_present=present)

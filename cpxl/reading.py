@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .columnar import read_body
+from .columnar import SharedText, read_body
 from .errors import CpxlError, Problem
 from .tables import TABLES, identify_table
 
@@ -73,6 +73,13 @@ def _decode(data: bytes, file: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
+
+
+def _give_back_arrow_memory() -> None:
+    # Arrow's allocator keeps freed buffers for reuse; a county's files leave hundreds of MB.
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _is_utf8(data: bytes, text: str) -> bool:
@@ -200,10 +207,34 @@ def _locate_header(rows: list[list[str]], file: str):
     return idx, table, columns
 
 
-def read_csv_file(path: Path) -> RawTable | None:
+# The header search reads the lines at the start of a file: a large UTF-8 file is decoded only
+# that far (Arrow checks the rest is UTF-8 as it reads it).
+HEAD_BYTES = 1 << 20
+
+
+def _utf8_head(data: bytes) -> tuple[bytes, str] | None:
+    """A large file that starts as UTF-8 text: its bytes after any BOM, and the text of its first
+    lines (more than the header search reads); None for anything else (decoded in full)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        return None
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    cut = body.rfind(b"\n", 0, HEAD_BYTES)
+    if len(body) <= HEAD_BYTES or cut < 0:
+        return None
+    try:
+        head = body[:cut + 1].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if len(_first_lines(head, HEADER_SEARCH_ROWS + 1)) <= HEADER_SEARCH_ROWS:
+        return None
+    return body, head
+
+
+def read_csv_file(path: Path, ids: SharedText | None = None) -> RawTable | None:
     file = path.name
     data = _read_bytes(path)
-    text = _decode(data, file)
+    started = _utf8_head(data)
+    text = started[1] if started else _decode(data, file)
     lines = _first_lines(text, HEADER_SEARCH_ROWS)
     head_rows = [_split_line(line)[0] for line in lines]
     found = _locate_header(head_rows, file)
@@ -212,10 +243,15 @@ def read_csv_file(path: Path) -> RawTable | None:
     idx, table, columns = found
     _, delim = _split_line(lines[idx])
     # Arrow reads UTF-8 bytes: the file's own, when that is what they are (no second encoding).
-    utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    if not (len(utf8) == len(text) and text.isascii()) and not _is_utf8(utf8, text):
-        utf8 = None
-    fast = read_body(text, idx, lines, delim, columns, utf8)   # Arrow; None: the pandas path below
+    fast = read_body(text, idx, lines, delim, columns, started[0], ids) if started else None
+    if fast is None:
+        if started:                          # not UTF-8 after all, or not for Arrow: as below
+            text = _decode(data, file)
+        utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        if not (len(utf8) == len(text) and text.isascii()) and not _is_utf8(utf8, text):
+            utf8 = None
+        fast = read_body(text, idx, lines, delim, columns, utf8, ids)   # None: the pandas path below
+    _give_back_arrow_memory()
     if fast is not None:
         raw = RawTable(table, file, fast[0], idx + 1)
         if delim == ";":
@@ -515,10 +551,11 @@ def read_source(path) -> tuple[list[RawTable], list[str]]:
     found = []
     skipped = [SkippedFile(p.name, "not a regular file (a named pipe, device or socket); passed "
                                    "over") for p in special]
+    ids = SharedText()
     for f in files:
         suffix = f.suffix.lower()
         if suffix in CSV_SUFFIXES:
-            raw = read_csv_file(f)
+            raw = read_csv_file(f, ids)
             (found.append(raw) if raw else skipped.append(SkippedFile(f.name)))
         elif suffix in WORKBOOK_SUFFIXES:
             tables = read_workbook(f)
@@ -545,6 +582,8 @@ def read_source(path) -> tuple[list[RawTable], list[str]]:
         elif suffix not in CONFIG_SUFFIXES:
             skipped.append(SkippedFile(f.name, "not a CSV file or an .xlsx/.xlsm workbook; "
                                                "passed over"))
+    ids.finish()
+    _give_back_arrow_memory()
     if not found:
         passed = f"; passed over: {', '.join(skipped)}" if skipped else "; the folder has no CSV files or workbooks"
         raise CpxlError(f"{path}: no cpxl tables found (looked for CSV files and workbooks whose "

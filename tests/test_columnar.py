@@ -174,3 +174,52 @@ def test_outward_codes_of_distinct_postcodes_are_those_of_every_row(cells):
             assert (outward_code(column) == "").all()
             continue
         pd.testing.assert_series_equal(outward_code(column), per_row)
+
+
+# --- a large file is decoded only as far as its header; ids are one object across tables -------
+
+SMALL_HEAD = 1 << 16
+
+
+def _large_county(tmp_path: Path, late_text: bytes | None = None) -> Path:
+    """A generated county, its files larger than SMALL_HEAD (the tests' reading.HEAD_BYTES),
+    with ``late_text`` written into a PL_POST cell near the end of the episodes."""
+    from cpxl.sample import write_sample
+
+    folder = tmp_path / "county"
+    write_sample(folder, children=600, seed=3)
+    episodes = folder / "episodes.csv"
+    body = episodes.read_bytes()
+    assert len(body) > 4 * SMALL_HEAD
+    if late_text is not None:
+        lines = body.split(b"\n")
+        k = len(lines) - 3
+        cells = lines[k].split(b",")
+        cells[11] = late_text                                  # PL_POST
+        lines[k] = b",".join(cells)
+        episodes.write_bytes(b"\n".join(lines))
+    return folder
+
+
+@pytest.mark.parametrize("late_text, expected", [(b"NS1 \xe9X", "NS1 \u00e9X"),           # cp1252
+                                                 (b"NS1 \xc3\xa9X", "NS1 \u00e9X")])     # UTF-8
+def test_text_after_the_first_megabyte_reads_as_a_whole_file_decode_reads_it(
+        tmp_path, monkeypatch, late_text, expected):
+    monkeypatch.setattr(reading, "HEAD_BYTES", SMALL_HEAD)
+    folder = _large_county(tmp_path, late_text)
+    fast, slow, arrow_reads = _load_both(folder, monkeypatch)
+    assert_same(fast, slow)
+    monkeypatch.setattr(reading, "HEAD_BYTES", 1 << 40)        # the whole file decoded first
+    whole = load(folder, cache=False)
+    assert_same(fast, whole)
+    assert expected in set(fast.tables["episodes"]["PL_POST"])
+
+
+def test_a_child_is_one_str_object_in_every_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "HEAD_BYTES", SMALL_HEAD)
+    data = load(_large_county(tmp_path), cache=False)
+    header = {c: id(c) for c in data.tables["header"]["CHILD"]}
+    for name in ("episodes", "reviews", "visits", "districts"):
+        column = data.tables[name]["CHILD"]
+        assert column.dtype == object
+        assert all(header.get(c, id(c)) == id(c) for c in column), name
