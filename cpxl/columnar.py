@@ -154,6 +154,7 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
     frame["_row"] = np.arange(first_row, first_row + n, dtype=np.int64)
     if blank.any():
         frame = frame.loc[~blank].reset_index(drop=True)
-    for name, trimmed in waiting:
-        ids.wait(frame, name, trimmed)
+    if ids is not None:
+        for name, trimmed in waiting:
+            ids.wait(frame, name, trimmed)
     return frame, n

@@ -100,7 +100,7 @@ def infer_authority_name(tables) -> str | None:
 
 
 def _combine(raws: list[RawTable], problems: list[Problem],
-             present: dict[str, set]) -> dict[str, tuple[pd.DataFrame, list[str]]]:
+             present: dict[str, set]) -> dict[str, tuple[pd.DataFrame, list[str], bool]]:
     by_table: dict[str, list[RawTable]] = {}
     for raw in raws:
         by_table.setdefault(raw.table, []).append(raw)
@@ -128,7 +128,8 @@ def _combine(raws: list[RawTable], problems: list[Problem],
             problems.append(Problem("warning", name, "; ".join(files), None, "",
                                     f"the {name} table was found in {len(parts)} files; their rows "
                                     "are combined", "yes", rule="table_in_several_files"))
-        combined[name] = (pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], files)
+        combined[name] = (pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], files,
+                          all(raw.trimmed for raw in parts))
     return combined
 
 
@@ -141,7 +142,7 @@ def _problems_for(name, frame, mask, column, message, used, rule_id, severity="w
             for f, r, m, c in zip(rows["_file"].tolist(), rows["_row"].tolist(), message, child)]
 
 
-def _trimmed(column: pd.Series, upper: bool) -> tuple[np.ndarray, np.ndarray]:
+def _trimmed(column: pd.Series, upper: bool, trimmed: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The column's text trimmed (and upper-cased), each distinct value worked on once.
 
     Plain object arrays: membership tests and joins on ids are several times faster.  Each
@@ -160,7 +161,7 @@ def _trimmed(column: pd.Series, upper: bool) -> tuple[np.ndarray, np.ndarray]:
     if len(text) and pd.api.types.infer_dtype(text, skipna=False) != "string":
         text = text.astype(str).astype(object)
     done = text
-    if len(text) and not _is_trimmed(text):
+    if len(text) and not trimmed and not _is_trimmed(text):
         done = text.str.strip()
     if upper and len(text):
         # As pandas upper-cases text (Arrow's rules under pandas 3: 'ß' stays one letter).
@@ -181,15 +182,18 @@ def _is_trimmed(text: pd.Series) -> bool:
     return pc.utf8_trim_whitespace(cells).equals(cells)    # Arrow trims what str.strip trims
 
 
-def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
-    """Trim text, upper-case codes, parse dates and numbers; leave out rows that mean nothing."""
+def _type_table(name: str, frame: pd.DataFrame, problems: list[Problem],
+                trimmed: bool = False) -> pd.DataFrame:
+    """Trim text, upper-case codes, parse dates and numbers; leave out rows that mean nothing.
+
+    ``trimmed``: the cells are trimmed already (the columnar reader's)."""
     table = TABLES[name]
     keep = pd.Series(True, index=frame.index)
     distinct = {}
     for col in frame.columns:
         if col.startswith("_"):
             continue
-        shared, at = distinct[col] = _trimmed(frame[col], upper=col in CODE_COLUMNS)
+        shared, at = distinct[col] = _trimmed(frame[col], upper=col in CODE_COLUMNS, trimmed=trimmed)
         if col not in table.dates and col not in table.numbers:   # those are parsed below
             frame[col] = pd.Series(shared[at], index=frame.index, dtype=object)
 
@@ -310,14 +314,14 @@ def _load(path: Path, config: Config) -> Dataset:
             raise CpxlError(f"{path.name}: no {required} table found{passed}; cpxl needs the "
                             f"SSDA903 {required} table (columns "
                             f"{', '.join(TABLES[required].required)})")
-    for name, (frame, files) in combined.items():
+    for name, (frame, files, _trimmed_already) in combined.items():
         if frame.empty:
             problems.append(Problem("warning", name, "; ".join(files), None, "",
                                     f"the {name} table has a header row but no rows of data",
                                     "no", rule="table_has_no_rows"))
     tables = {}
-    for name, (frame, _files) in combined.items():
-        tables[name] = _type_table(name, frame, problems)
+    for name, (frame, _files, trimmed) in combined.items():
+        tables[name] = _type_table(name, frame, problems, trimmed)
     _check_districts_columns(tables)
     # Rules that compare tables run once every table is typed.
     for name in list(tables):
@@ -333,6 +337,6 @@ def _load(path: Path, config: Config) -> Dataset:
             tables[name] = t.loc[~drop]
     tables = {name: t.reset_index(drop=True) for name, t in tables.items()}
     pa.default_memory_pool().release_unused()      # the Arrow buffers typing and the rules used
-    files = {name: fl for name, (_f, fl) in combined.items()}
+    files = {name: fl for name, (_f, fl, _t) in combined.items()}
     return Dataset(tables=tables, problems=problems, config=config, path=path, files=files,
                    skipped_files=skipped, columns_present=present)

@@ -46,6 +46,7 @@ class RawTable:
     frame: pd.DataFrame  # upper-cased column names; a ``_row`` column holds the file's row number
     header_row: int
     problems: list = field(default_factory=list)   # warnings found while reading (Problem)
+    trimmed: bool = False  # every cell trimmed already (as str.strip trims): the Arrow reader's
 
 
 def normalise_column(name) -> str:
@@ -253,7 +254,7 @@ def read_csv_file(path: Path, ids: SharedText | None = None) -> RawTable | None:
         fast = read_body(text, idx, lines, delim, columns, utf8, ids)   # None: the pandas path below
     _give_back_arrow_memory()
     if fast is not None:
-        raw = RawTable(table, file, fast[0], idx + 1)
+        raw = RawTable(table, file, fast[0], idx + 1, trimmed=delim != ";")
         if delim == ";":
             _decimal_comma(raw.frame, TABLES[table].numbers)
         return raw
