@@ -99,7 +99,8 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
         data = utf8[len(head) if head.isascii() else len(head.encode("utf-8")):]
     else:
         data = text[start:].encode("utf-8")
-    if b"\x00" in data or data.count(b'"') % 2:
+    quotes = data.count(b'"')
+    if b"\x00" in data or quotes % 2:
         return None
     width = len(columns)
     names = [f"c{i}" for i in range(width)]
@@ -108,8 +109,9 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=True,
                                            block_size=max(1 << 20, min(len(data) + 1, 1 << 24))),
+            # With no quote in the file no cell can hold a line break: Arrow splits it faster.
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
-                                             escape_char=False, newlines_in_values=True,
+                                             escape_char=False, newlines_in_values=quotes > 0,
                                              ignore_empty_lines=False,
                                              invalid_row_handler=_refuse),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
@@ -118,7 +120,7 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
     except (pa.ArrowException, UnicodeError, ValueError):
         return None
     n = table.num_rows
-    if n and b'"' in data:
+    if n and quotes:
         # A line break inside a quoted cell: a note, or the rows after a stray opening quote
         # swallowed into one cell.  The pandas path tells the two apart (and stops at the second),
         # so it reads such a file; a quote left open to the end of the file is its error too.
