@@ -53,6 +53,16 @@ def _body_start(text: str, lines_before: int, header_lines: list[str]) -> int | 
 ID_COLUMNS = {"CHILD"}
 
 
+def categories(words: np.ndarray) -> pd.CategoricalDtype:
+    """The dtype of a column whose distinct values are ``words``: distinct and never missing, as
+    Arrow's dictionary gives them."""
+    index = pd.Index(words, dtype=object)
+    # pandas would hash every value again to check that (a second and a half at 40,000 children);
+    # its own constructor where the shortcut is gone (a private name).
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(index, False) if fast is not None else pd.CategoricalDtype(index)
+
+
 class SharedText:
     """One Python str per distinct id for a whole load: a child in eight tables is one object,
     not eight (at 40,000 children some 4 million strs, 250 MB, fewer).  The id columns' distinct
@@ -77,9 +87,8 @@ class SharedText:
         for frame, column, words in self._waiting:
             words_at = at[start:start + len(words)]
             start += len(words)
-            frame[column] = pd.Categorical.from_codes(
-                frame[column].to_numpy(), validate=False,
-                dtype=pd.CategoricalDtype(pd.Index(objects[words_at], dtype=object)))
+            frame[column] = pd.Categorical.from_codes(frame[column].to_numpy(), validate=False,
+                                                      dtype=categories(objects[words_at]))
         self._waiting.clear()
 
 
@@ -149,8 +158,8 @@ def read_body(text: str, header_index: int, header_lines: list[str], delim: str,
             waiting.append((name, trimmed))
             continue
         # Object categories (Python strs made once per distinct value): what the loader works on.
-        words = pd.Index(trimmed.to_numpy(zero_copy_only=False), dtype=object)
-        out[name] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(words), validate=False)
+        out[name] = pd.Categorical.from_codes(
+            codes, dtype=categories(trimmed.to_numpy(zero_copy_only=False)), validate=False)
     frame = pd.DataFrame(out)
     first_row = header_index + 2
     frame["_row"] = np.arange(first_row, first_row + n, dtype=np.int64)

@@ -223,3 +223,13 @@ def test_a_child_is_one_str_object_in_every_table(tmp_path, monkeypatch):
         column = data.tables[name]["CHILD"]
         assert column.dtype == object
         assert all(header.get(c, id(c)) == id(c) for c in column), name
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=5), unique=True, max_size=30))
+def test_the_categories_shortcut_makes_pandas_own_dtype(words):
+    import numpy as np
+
+    got = columnar.categories(np.array(words, dtype=object))
+    assert got == pd.CategoricalDtype(pd.Index(np.array(words, dtype=object), dtype=object))
+    assert got.categories.dtype == object and list(got.categories) == words

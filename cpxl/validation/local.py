@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from .. import codes
 from ..tables import MAX_FTE
-from .registry import not_yet, rule
+from .registry import after_each_run, not_yet, rule
 
 
 # --- local tables (data.md section 2) --------------------------------------------------------
@@ -22,11 +22,30 @@ def _never(t) -> pd.Series:
     return pd.Series(False, index=t.index)
 
 
+# Folded columns of the table being checked (three districts rules fold DISTRICT), by the
+# column's memory, the column held so that no other array can take its place; forgotten after
+# each table's rules.
+_FOLDED: dict[tuple[int, int], tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
+
+
+@after_each_run
+def _forget_folded() -> None:
+    _FOLDED.clear()
+
+
 def _fold_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Names compared as the geography compares them, case and surrounding spaces ignored: each
     row's position among the distinct folded names, and those names."""
+    values = s.to_numpy(dtype=object)
+    where = (values.__array_interface__["data"][0], len(values))
+    if where not in _FOLDED:                   # (while held, no other array has that memory)
+        _FOLDED[where] = (values, _fold(values))
+    return _FOLDED[where][1]
+
+
+def _fold(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # Folded once per distinct value: a districts table has a row per child but few names.
-    codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=False)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
     text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
     if len(text) and pd.api.types.infer_dtype(text, skipna=False) != "string":
         text = text.astype(str).astype(object)
