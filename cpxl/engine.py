@@ -16,7 +16,7 @@ import pandas as pd
 from . import care
 from .catalogue import CATALOGUE, Indicator
 from .dates import age_on, minus_months, period_ends
-from .frames import days, expand_ranges
+from .frames import days, expand_ranges, factorize_objects
 from .geography import Geography
 
 #: the most month ends one computation covers (50 years): more is a mistyped --months
@@ -61,11 +61,10 @@ class Context:
         One factorize over every table's CHILD column gives each table's cids at once.
         """
         names = [n for n, t in self.tables.items() if "CHILD" in t.columns]
-        codes, uniques = pd.factorize(pd.concat([self.tables[n]["CHILD"] for n in names],
-                                                ignore_index=True))
-        bounds = np.cumsum([0] + [len(self.tables[n]) for n in names])
-        for n, a, b in zip(names, bounds[:-1], bounds[1:]):
-            self._cids[n] = codes[a:b].astype(np.int64)
+        codes, uniques = factorize_objects([self.tables[n]["CHILD"].to_numpy(dtype=object)
+                                            for n in names])
+        for n, table_codes in zip(names, codes):
+            self._cids[n] = table_codes.astype(np.int64)
         return pd.Index(uniques)
 
     def cid(self, child: pd.Series) -> np.ndarray:

@@ -5,6 +5,8 @@ Periods are a sorted array of period ends D; most questions are "for which D is 
 """
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import pandas as pd
 
@@ -56,3 +58,35 @@ def earliest_on_or_after(sorted_cid: np.ndarray, sorted_days: np.ndarray,
     ok = idx < len(key)
     ok[ok] = sorted_cid[idx[ok]] == np.asarray(q_cid)[ok]
     return np.where(ok, idx, -1)
+
+
+def _addresses(values: np.ndarray) -> np.ndarray:
+    """The object pointers of a contiguous object array, read without touching the objects."""
+    buf = (ctypes.c_ssize_t * len(values)).from_address(values.ctypes.data)
+    return np.ctypeslib.as_array(buf).copy()
+
+
+def factorize_objects(arrays: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """``pd.factorize`` of the concatenated object arrays: (each array's codes, uniques).
+
+    The same codes and uniques (first-appearance order, NaN as -1) as factorizing the
+    concatenation.  The readers hand a table's repeated ids as one shared str object and keep a
+    child's rows together, so a run of one object is hashed once: comparing pointers is a
+    sequential read, where hashing each of millions of scattered strings is a cache miss or
+    three.  Equal strings that are distinct objects still meet in the hash, so nothing relies
+    on the sharing for the result, only for the speed.
+    """
+    heads, runs = [], []
+    for a in arrays:
+        a = np.asarray(a, dtype=object)
+        head = np.ones(len(a), dtype=bool)
+        if len(a) > 1 and a.flags.c_contiguous:
+            ptr = _addresses(a)
+            head[1:] = ptr[1:] != ptr[:-1]
+        starts = np.flatnonzero(head)
+        heads.append(a[starts])
+        runs.append(np.diff(np.append(starts, len(a))))
+    run_codes, uniques = pd.factorize(np.concatenate(heads) if heads else np.empty(0, dtype=object))
+    bounds = np.cumsum([0] + [len(h) for h in heads])
+    codes = [np.repeat(run_codes[a:b], n) for a, b, n in zip(bounds[:-1], bounds[1:], runs)]
+    return codes, np.asarray(uniques, dtype=object)

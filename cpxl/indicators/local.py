@@ -19,7 +19,7 @@ import pandas as pd
 from .registry import indicator
 from ..config import DEFAULT_VISIT_INTERVAL_DAYS
 from ..dates import add_working_days, minus_months
-from ..frames import days, earliest_on_or_after, latest_on_or_before
+from ..frames import CHILD_SHIFT, days, earliest_on_or_after, latest_on_or_before
 from ..tables import MAX_FTE
 from .cla import EPISODES
 from .cohorts import oc2_cohort_children
@@ -37,10 +37,10 @@ def _events(c, table: str, column: str, rows=None) -> tuple[np.ndarray, np.ndarr
     keep = t[column].notna().to_numpy()
     if rows is not None:
         keep = keep & np.asarray(rows, dtype=bool)
-    cid = c.table_cid(table)[keep].astype(np.int64)
-    d = days(t[column].to_numpy()[keep])
-    order = np.lexsort((d, cid))
-    return cid[order], d[order]
+    # Sorting one packed (child, day) key is several times faster than a two-key lexsort, and
+    # only the sorted values are returned, so the order of ties does not matter.
+    key = np.sort(c.table_cid(table)[keep].astype(np.int64) * CHILD_SHIFT + days(t[column].to_numpy()[keep]))
+    return key // CHILD_SHIFT, key % CHILD_SHIFT
 
 
 def _latest(events, cid, on_or_before) -> np.ndarray:
