@@ -65,7 +65,8 @@ class Context:
                                             for n in names])
         for n, table_codes in zip(names, codes):
             self._cids[n] = table_codes.astype(np.int64)
-        return pd.Index(uniques)
+        # dtype=object: an inferred str index would copy every id into Arrow and back.
+        return pd.Index(uniques, dtype=object)
 
     def cid(self, child: pd.Series) -> np.ndarray:
         return self.children.get_indexer(child)
@@ -172,6 +173,18 @@ class Context:
         e = self.episodes
         rows, p = self.open_in_window(e["DECOM"], e["DEC"])
         return pd.DataFrame({"p": p, "cid": e["cid"].to_numpy()[rows]}).drop_duplicates()
+
+    def period_child_key(self, p, cid) -> np.ndarray:
+        """One int64 per (period, child): sorting by it sorts by period, then child.
+
+        A blank CHILD (cid -1) keys apart from every child, never as the previous period's last.
+        """
+        return np.asarray(p, dtype=np.int64) * (len(self.children) + 1) + np.asarray(cid, dtype=np.int64) + 1
+
+    def occurrences(self, sorted_keys: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+        """How often each (p, cid) row of ``frame`` occurs in ``sorted_keys`` (period_child_key)."""
+        q = self.period_child_key(frame["p"].to_numpy(), frame["cid"].to_numpy())
+        return np.searchsorted(sorted_keys, q, side="right") - np.searchsorted(sorted_keys, q, side="left")
 
     # --- tallies ----------------------------------------------------------------------------
 

@@ -34,6 +34,15 @@ def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return rows, p
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of integer keys: numpy 2's hash-based unique is several times slower than a
+    sort and a comparison of neighbours on the millions of (period, child) keys here."""
+    s = np.sort(np.asarray(values))
+    keep = np.ones(len(s), dtype=bool)
+    keep[1:] = s[1:] != s[:-1]
+    return s[keep]
+
+
 def latest_on_or_before(sorted_cid: np.ndarray, sorted_days: np.ndarray,
                         q_cid: np.ndarray, q_days: np.ndarray) -> np.ndarray:
     """Index of each query child's last row dated on or before the query date, else -1.

@@ -303,24 +303,20 @@ def caseload_avg(c):
     w = c.tables["workers"].drop_duplicates("WORKER_ID", keep="first")
     fte = w["FTE"].to_numpy(dtype=float)
     w = w.loc[(fte > 0) & (fte <= MAX_FTE)]
-    workers = pd.DataFrame({"WORKER_ID": w["WORKER_ID"].to_numpy(), "fte": w["FTE"].to_numpy(dtype=float),
-                            "dc": c.geography.code(w["DISTRICT"])})
-    workers["worker"] = np.arange(len(workers))
-    # Each allocation's worker by position (WORKER_ID is unique in ``workers``), allocations in
-    # their order: what the inner merge on WORKER_ID gave, without converting two million ids
-    # (object) to the workers frame's string type first.
+    fte, dc = w["FTE"].to_numpy(dtype=float), c.geography.code(w["DISTRICT"])
+    # Each allocation's worker by position (WORKER_ID is unique in ``w``), allocations in their
+    # order: what an inner merge on WORKER_ID gives, without a frame of two million ids.
     al = c.tables["allocations"]
-    worker = pd.Index(workers["WORKER_ID"].to_numpy(), dtype=object).get_indexer(
-        al["WORKER_ID"].to_numpy(dtype=object))
+    # (dtype=object both sides: an inferred str index would copy two million ids to Arrow.)
+    worker = pd.Index(w["WORKER_ID"].to_numpy(), dtype=object).get_indexer(
+        pd.Index(al["WORKER_ID"].to_numpy(dtype=object), dtype=object))
     held = worker >= 0
-    al = pd.DataFrame({"START": al["START"].to_numpy()[held], "END": al["END"].to_numpy()[held],
-                       "worker": worker[held]})
-    al["dc"] = workers["dc"].to_numpy()[al["worker"].to_numpy()]
-    rows, p = c.open_on(al["START"], al["END"])
-    dc = al["dc"].to_numpy()[rows]
-    cases = pd.DataFrame({"p": p, "dc": dc, "num": 1.0, "den": 0.0})
-    holding = pd.DataFrame({"p": p, "worker": al["worker"].to_numpy()[rows]}).drop_duplicates()
-    w_idx = holding["worker"].to_numpy()
-    staff = pd.DataFrame({"p": holding["p"].to_numpy(), "dc": workers["dc"].to_numpy()[w_idx],
-                          "num": 0.0, "den": workers["fte"].to_numpy()[w_idx]})
+    worker = worker[held]
+    rows, p = c.open_on(al["START"].to_numpy()[held], al["END"].to_numpy()[held])
+    worker = worker[rows]
+    cases = pd.DataFrame({"p": p, "dc": dc[worker], "num": 1.0, "den": 0.0})
+    # Each worker holding a case on D once, in the order first met (the FTE sums add up in it).
+    holding = pd.unique(p * len(w) + worker)
+    p, worker = holding // len(w), holding % len(w)
+    staff = pd.DataFrame({"p": p, "dc": dc[worker], "num": 0.0, "den": fte[worker]})
     return pd.concat([cases, staff], ignore_index=True)
