@@ -79,23 +79,40 @@ def factorize_objects(arrays: list[np.ndarray]) -> tuple[list[np.ndarray], np.nd
     """``pd.factorize`` of the concatenated object arrays: (each array's codes, uniques).
 
     The same codes and uniques (first-appearance order, NaN as -1) as factorizing the
-    concatenation.  The readers hand a table's repeated ids as one shared str object and keep a
-    child's rows together, so a run of one object is hashed once: comparing pointers is a
-    sequential read, where hashing each of millions of scattered strings is a cache miss or
-    three.  Equal strings that are distinct objects still meet in the hash, so nothing relies
-    on the sharing for the result, only for the speed.
+    concatenation, made faster two ways for the millions of CHILD ids of a large county:
+
+    - the readers hand a table's repeated ids as one shared str object and keep a child's rows
+      together, so only the first row of a run of one object is hashed (comparing pointers is
+      a sequential read; the other rows are masked out before Arrow ever reads them).  Equal
+      strings that are distinct objects still meet in the hash: the sharing buys speed only;
+    - Arrow hashes a contiguous copy of the text, where pandas hashes each scattered object.
+
+    Anything that is not text (or NaN or None) is factorized by pandas as it is.
     """
-    heads, runs = [], []
-    for a in arrays:
-        a = np.asarray(a, dtype=object)
-        head = np.ones(len(a), dtype=bool)
-        if len(a) > 1 and a.flags.c_contiguous:
-            ptr = _addresses(a)
-            head[1:] = ptr[1:] != ptr[:-1]
-        starts = np.flatnonzero(head)
-        heads.append(a[starts])
-        runs.append(np.diff(np.append(starts, len(a))))
-    run_codes, uniques = pd.factorize(np.concatenate(heads) if heads else np.empty(0, dtype=object))
-    bounds = np.cumsum([0] + [len(h) for h in heads])
-    codes = [np.repeat(run_codes[a:b], n) for a, b, n in zip(bounds[:-1], bounds[1:], runs)]
+    import pyarrow as pa
+
+    arrays = [np.asarray(a, dtype=object) for a in arrays]
+    starts, runs, chunks = [], [], []
+    try:
+        for a in arrays:
+            head = np.ones(len(a), dtype=bool)
+            if len(a) > 1 and a.flags.c_contiguous:
+                ptr = _addresses(a)
+                head[1:] = ptr[1:] != ptr[:-1]
+            starts.append(np.flatnonzero(head))
+            runs.append(np.diff(np.append(starts[-1], len(a))))
+            chunks.append(pa.array(a, type=pa.large_string(), mask=~head, from_pandas=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        codes, uniques = pd.factorize(np.concatenate(arrays) if arrays else np.empty(0, dtype=object))
+        bounds = np.cumsum([0] + [len(a) for a in arrays])
+        return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:])], np.asarray(uniques, dtype=object)
+    # One dictionary for every chunk, numbered in order of first appearance as pandas does
+    # (Arrow leaves empty chunks out, so they are not handed to it).
+    encoded = pa.chunked_array([c for c in chunks if len(c)], type=pa.large_string()).dictionary_encode()
+    done = iter(encoded.chunks)
+    codes = [np.repeat(next(done).indices.fill_null(-1).to_numpy(zero_copy_only=False)[st]
+                       .astype(np.int64), n) if len(st) else np.empty(0, dtype=np.int64)
+             for st, n in zip(starts, runs)]
+    uniques = (encoded.chunks[-1].dictionary.to_numpy(zero_copy_only=False) if encoded.num_chunks
+               else np.empty(0, dtype=object))
     return codes, np.asarray(uniques, dtype=object)
