@@ -63,8 +63,8 @@ class Context:
         names = [n for n, t in self.tables.items() if "CHILD" in t.columns]
         codes, uniques = factorize_objects([self.tables[n]["CHILD"].to_numpy(dtype=object)
                                             for n in names])
-        for n, table_codes in zip(names, codes):
-            self._cids[n] = table_codes.astype(np.int64)
+        # int32: a cid per row of every table (14 million at 40,000 children).
+        self._cids.update(zip(names, codes))
         # dtype=object: an inferred str index would copy every id into Arrow and back.
         return pd.Index(uniques, dtype=object)
 
@@ -72,7 +72,7 @@ class Context:
         return self.children.get_indexer(child)
 
     def table_cid(self, name: str) -> np.ndarray:
-        """The cid of every row of an input table (worked out once per table)."""
+        """The cid (int32) of every row of an input table (worked out once per table)."""
         self.children  # noqa: B018  (fills self._cids)
         return self._cids[name]
 

@@ -76,7 +76,7 @@ def _addresses(values: np.ndarray) -> np.ndarray:
 
 
 def factorize_objects(arrays: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
-    """``pd.factorize`` of the concatenated object arrays: (each array's codes, uniques).
+    """``pd.factorize`` of the concatenated object arrays: (each array's int32 codes, uniques).
 
     The same codes and uniques (first-appearance order, NaN as -1) as factorizing the
     concatenation, made faster two ways for the millions of CHILD ids of a large county:
@@ -105,14 +105,27 @@ def factorize_objects(arrays: list[np.ndarray]) -> tuple[list[np.ndarray], np.nd
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         codes, uniques = pd.factorize(np.concatenate(arrays) if arrays else np.empty(0, dtype=object))
         bounds = np.cumsum([0] + [len(a) for a in arrays])
-        return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:])], np.asarray(uniques, dtype=object)
+        return ([codes[a:b].astype(np.int32) for a, b in zip(bounds[:-1], bounds[1:])],
+                np.asarray(uniques, dtype=object))
     # One dictionary for every chunk, numbered in order of first appearance as pandas does
     # (Arrow leaves empty chunks out, so they are not handed to it).
     encoded = pa.chunked_array([c for c in chunks if len(c)], type=pa.large_string()).dictionary_encode()
+    del chunks
     done = iter(encoded.chunks)
-    codes = [np.repeat(next(done).indices.fill_null(-1).to_numpy(zero_copy_only=False)[st]
-                       .astype(np.int64), n) if len(st) else np.empty(0, dtype=np.int64)
-             for st, n in zip(starts, runs)]
-    uniques = (encoded.chunks[-1].dictionary.to_numpy(zero_copy_only=False) if encoded.num_chunks
-               else np.empty(0, dtype=object))
-    return codes, np.asarray(uniques, dtype=object)
+    head_codes = [next(done).indices.fill_null(-1).to_numpy(zero_copy_only=False)[st]
+                  if len(st) else np.empty(0, dtype=np.int32) for st in starts]
+    del encoded, done
+    # mimalloc keeps Arrow's freed buffers (some 400 MB at 40,000 children) unless asked.
+    pa.default_memory_pool().release_unused()
+    # The uniques are the tables' own objects, each code's first row (where the running
+    # maximum of the codes rises): no second copy of a million and a half strings.
+    every = np.concatenate(head_codes) if head_codes else np.empty(0, dtype=np.int32)
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(np.concatenate([[-1], every]))) > 0)
+    bounds = np.cumsum([0] + [len(h) for h in head_codes])
+    table = np.searchsorted(bounds, first, side="right") - 1
+    uniques = np.empty(len(first), dtype=object)
+    for t in np.unique(table):                  # a handful of tables, not children
+        sel = table == t
+        uniques[sel] = arrays[t][starts[t][first[sel] - bounds[t]]]
+    codes = [np.repeat(h.astype(np.int32), n) for h, n in zip(head_codes, runs)]
+    return codes, uniques
