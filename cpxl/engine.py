@@ -120,10 +120,12 @@ class Context:
 
     def open_on(self, start, end) -> tuple[np.ndarray, np.ndarray]:
         """(row, p) for every period end D with start <= D and (end blank or end > D)."""
+        return expand_ranges(*self.open_on_bounds(start, end))
+
+    def open_on_bounds(self, start, end) -> tuple[np.ndarray, np.ndarray]:
+        """The periods :meth:`open_on` gives each row, as the range lo <= p < hi."""
         D = self.period_days
-        lo = np.searchsorted(D, days(start), side="left")
-        hi = np.searchsorted(D, days(end), side="left")
-        return expand_ranges(lo, hi)
+        return np.searchsorted(D, days(start), side="left"), np.searchsorted(D, days(end), side="left")
 
     def open_in_window(self, start, end, months: int = 12) -> tuple[np.ndarray, np.ndarray]:
         """(row, p) for every D whose window (D - months, D] the interval [start, end) touches."""
@@ -134,11 +136,13 @@ class Context:
 
     def in_window(self, dates, months: int = 12) -> tuple[np.ndarray, np.ndarray]:
         """(row, p) for every D with D - months < date <= D."""
+        return expand_ranges(*self.in_window_bounds(dates, months))
+
+    def in_window_bounds(self, dates, months: int = 12) -> tuple[np.ndarray, np.ndarray]:
+        """The periods :meth:`in_window` gives each row, as the range lo <= p < hi."""
         ws = days(minus_months(self.periods, months))
         d = days(dates)
-        lo = np.searchsorted(self.period_days, d, side="left")
-        hi = np.searchsorted(ws, d, side="left")
-        return expand_ranges(lo, hi)
+        return np.searchsorted(self.period_days, d, side="left"), np.searchsorted(ws, d, side="left")
 
     def per_period(self, frame: pd.DataFrame, rows: np.ndarray, p: np.ndarray,
                    columns: list[str] | None = None) -> pd.DataFrame:
@@ -201,6 +205,14 @@ class Context:
                              "num": np.asarray(numerator, dtype=bool).astype(float), "den": 1.0})
 
     @staticmethod
+    def percent_over(cid, lo, hi, numerator) -> pd.DataFrame:
+        """:meth:`percent` of rows that each stand for every period lo <= p < hi (a *range
+        tally*): the engine adds such a row to a period range at once, so an event in the
+        year to twelve month ends is one row, not twelve."""
+        return pd.DataFrame({"lo": lo, "hi": hi, "cid": cid,
+                             "num": np.asarray(numerator, dtype=bool).astype(float), "den": 1.0})
+
+    @staticmethod
     def mean(frame: pd.DataFrame, values) -> pd.DataFrame:
         """The mean of ``values`` over the rows (rows with a blank value are left out)."""
         v = np.asarray(values, dtype=float)
@@ -223,20 +235,58 @@ def missing_inputs(ind: Indicator, dataset) -> str | None:
     return None
 
 
+def _district_sums(ctx: Context, tally: pd.DataFrame, col: str) -> np.ndarray:
+    """(periods x districts) sums of a tally's column ``col``.
+
+    A row counts in the district of its ``dc`` column, else of its child on that D.  A range
+    tally (``lo``/``hi`` for ``p``) row counts in every period lo <= p < hi.  Where its values
+    are whole numbers and the child's district is the same on every D, the row is added to the
+    range as a difference (+ at lo, - at hi, summed down the periods): whole numbers add up
+    exactly in any order, so the sums are the bytes expanding every row would give, without
+    the (period x row) arrays.  Other values (an FTE) are expanded in row order, as the sums
+    of a per-period tally would add them; rows of 0 add nothing and are left out.
+    """
+    geo = ctx.geography
+    n_d, P = len(geo.districts), ctx.P
+    w = tally[col].to_numpy(dtype=float)
+    if "lo" not in tally.columns:
+        p = tally["p"].to_numpy(dtype=np.int64)
+        if "dc" in tally.columns:
+            dc = tally["dc"].to_numpy(dtype=np.int64)
+        else:
+            dc = geo.matrix[tally["cid"].to_numpy(dtype=np.int64), p]
+        return np.bincount(p * n_d + dc, weights=w, minlength=P * n_d).reshape(P, n_d)
+    lo, hi = tally["lo"].to_numpy(dtype=np.int64), tally["hi"].to_numpy(dtype=np.int64)
+    keep = np.flatnonzero((hi > lo) & (w != 0))
+    lo, hi, w = lo[keep], hi[keep], w[keep]
+    if "dc" in tally.columns:
+        cid, dc = None, tally["dc"].to_numpy(dtype=np.int64)[keep]
+        steady = np.ones(len(keep), dtype=bool)
+    else:
+        cid = tally["cid"].to_numpy(dtype=np.int64)[keep]
+        dc = geo.matrix[cid, 0].astype(np.int64)
+        steady = geo.steady[cid]
+    if not np.array_equal(w, np.floor(w)):
+        steady[:] = False
+    s = np.flatnonzero(steady)
+    edges = (np.bincount(lo[s] * n_d + dc[s], weights=w[s], minlength=(P + 1) * n_d)
+             - np.bincount(hi[s] * n_d + dc[s], weights=w[s], minlength=(P + 1) * n_d))
+    out = np.cumsum(edges.reshape(P + 1, n_d), axis=0)[:P]
+    u = np.flatnonzero(~steady)
+    if len(u):
+        rows, p = expand_ranges(lo[u], hi[u])
+        at = dc[u][rows] if cid is None else geo.matrix[cid[u][rows], p]
+        out = out + np.bincount(p * n_d + at, weights=w[u][rows], minlength=P * n_d).reshape(P, n_d)
+    return out
+
+
 def _aggregate(ctx: Context, ind: Indicator, tally: pd.DataFrame) -> dict[str, np.ndarray]:
     """Add a tally up to (periods x geographies) arrays of num and den: [la, areas, districts]."""
     geo = ctx.geography
-    n_d, n_a, P = len(geo.districts), len(geo.areas), ctx.P
-    p = tally["p"].to_numpy(dtype=np.int64)
-    if "dc" in tally.columns:
-        dc = tally["dc"].to_numpy(dtype=np.int64)
-    else:
-        dc = geo.matrix[tally["cid"].to_numpy(dtype=np.int64), p]
-    idx = p * n_d + dc
+    n_d, n_a = len(geo.districts), len(geo.areas)
     out = {}
     for col in ("num", "den"):
-        district = np.bincount(idx, weights=tally[col].to_numpy(dtype=float),
-                               minlength=P * n_d).reshape(P, n_d)
+        district = _district_sums(ctx, tally, col)
         member = np.zeros((n_d, n_a))
         has_area = geo.area_index >= 0
         member[np.flatnonzero(has_area), geo.area_index[has_area]] = 1.0

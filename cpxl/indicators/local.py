@@ -80,11 +80,10 @@ def _cp_plans(c) -> pd.DataFrame:
 def _per_event(c, frame: pd.DataFrame, date_column: str, flag: np.ndarray) -> pd.DataFrame:
     """A percentage tally: each event in the year to D in the denominator, ``flag`` in the numerator.
 
-    ``flag`` is per event (it does not depend on D), so it is computed once and expanded.
+    ``flag`` is per event (it does not depend on D): one range-tally row per event.
     """
-    rows, p = c.in_window(frame[date_column])
-    return pd.DataFrame({"p": p, "cid": frame["cid"].to_numpy()[rows],
-                         "num": np.asarray(flag, dtype=bool)[rows].astype(float), "den": 1.0})
+    lo, hi = c.in_window_bounds(frame[date_column])
+    return c.percent_over(frame["cid"].to_numpy(), lo, hi, flag)
 
 
 # --- visits, health, education ------------------------------------------------------------------
@@ -312,11 +311,20 @@ def caseload_avg(c):
         pd.Index(al["WORKER_ID"].to_numpy(dtype=object), dtype=object))
     held = worker >= 0
     worker = worker[held]
-    rows, p = c.open_on(al["START"].to_numpy()[held], al["END"].to_numpy()[held])
-    worker = worker[rows]
-    cases = pd.DataFrame({"p": p, "dc": dc[worker], "num": 1.0, "den": 0.0})
-    # Each worker holding a case on D once, in the order first met (the FTE sums add up in it).
-    holding = pd.unique(p * len(w) + worker)
+    lo, hi = c.open_on_bounds(al["START"].to_numpy()[held], al["END"].to_numpy()[held])
+    # A range tally: each allocation is one case on every D it is open.
+    cases = pd.DataFrame({"lo": lo, "hi": hi, "dc": dc[worker], "num": 1.0, "den": 0.0})
+    # Each worker holding a case on D once, in the order first met (the FTE sums add up in it):
+    # the (D, worker) keys of every allocation's periods, p * workers + worker, built in place
+    # in the narrowest type that holds them (tens of millions at 40,000 children).
+    kind = np.int32 if c.P * (len(w) + 1) < 2**31 else np.int64
+    n = np.maximum(hi - lo, 0)
+    key = np.arange(n.sum(), dtype=kind)
+    key -= np.repeat((np.cumsum(n) - n).astype(kind), n)
+    key *= len(w)
+    key += np.repeat((lo * len(w) + worker).astype(kind), n)
+    holding = pd.unique(key).astype(np.int64)
+    del key
     p, worker = holding // len(w), holding % len(w)
-    staff = pd.DataFrame({"p": p, "dc": dc[worker], "num": 0.0, "den": fte[worker]})
+    staff = pd.DataFrame({"lo": p, "hi": p + 1, "dc": dc[worker], "num": 0.0, "den": fte[worker]})
     return pd.concat([cases, staff], ignore_index=True)
