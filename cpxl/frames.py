@@ -101,7 +101,11 @@ def factorize_objects(arrays: list[np.ndarray]) -> tuple[list[np.ndarray], np.nd
                 head[1:] = ptr[1:] != ptr[:-1]
             starts.append(np.flatnonzero(head))
             runs.append(np.diff(np.append(starts[-1], len(a))))
-            chunks.append(pa.array(a, type=pa.large_string(), mask=~head, from_pandas=True))
+            # 32-bit offsets (half the memory of large_string) while a table's text fits.
+            text = pa.array(a, type=pa.string(), mask=~head, from_pandas=True)
+            if isinstance(text, pa.ChunkedArray):
+                text = pa.array(a, type=pa.large_string(), mask=~head, from_pandas=True)
+            chunks.append(text)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         codes, uniques = pd.factorize(np.concatenate(arrays) if arrays else np.empty(0, dtype=object))
         bounds = np.cumsum([0] + [len(a) for a in arrays])
@@ -109,7 +113,9 @@ def factorize_objects(arrays: list[np.ndarray]) -> tuple[list[np.ndarray], np.nd
                 np.asarray(uniques, dtype=object))
     # One dictionary for every chunk, numbered in order of first appearance as pandas does
     # (Arrow leaves empty chunks out, so they are not handed to it).
-    encoded = pa.chunked_array([c for c in chunks if len(c)], type=pa.large_string()).dictionary_encode()
+    large = any(c.type == pa.large_string() for c in chunks)
+    chunks = [c.cast(pa.large_string()) if large else c for c in chunks if len(c)]
+    encoded = pa.chunked_array(chunks, type=pa.large_string() if large else pa.string()).dictionary_encode()
     del chunks
     done = iter(encoded.chunks)
     head_codes = [next(done).indices.fill_null(-1).to_numpy(zero_copy_only=False)[st]

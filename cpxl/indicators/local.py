@@ -19,7 +19,7 @@ import pandas as pd
 from .registry import indicator
 from ..config import DEFAULT_VISIT_INTERVAL_DAYS
 from ..dates import add_working_days, minus_months
-from ..frames import CHILD_SHIFT, days, earliest_on_or_after, latest_on_or_before
+from ..frames import CHILD_SHIFT, days, earliest_on_or_after, expand_ranges, latest_on_or_before
 from ..tables import MAX_FTE
 from .cla import EPISODES
 from .cohorts import oc2_cohort_children
@@ -41,6 +41,13 @@ def _events(c, table: str, column: str, rows=None) -> tuple[np.ndarray, np.ndarr
     # only the sorted values are returned, so the order of ties does not matter.
     key = np.sort(c.table_cid(table)[keep].astype(np.int64) * CHILD_SHIFT + days(t[column].to_numpy()[keep]))
     return key // CHILD_SHIFT, key % CHILD_SHIFT
+
+
+def _counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct integer keys, sorted, and how often each occurs."""
+    s = np.sort(keys)
+    starts = np.flatnonzero(np.concatenate([[True], s[1:] != s[:-1]])) if len(s) else np.zeros(0, dtype=np.int64)
+    return s[starts], np.diff(np.append(starts, len(s)))
 
 
 def _latest(events, cid, on_or_before) -> np.ndarray:
@@ -312,19 +319,18 @@ def caseload_avg(c):
     held = worker >= 0
     worker = worker[held]
     lo, hi = c.open_on_bounds(al["START"].to_numpy()[held], al["END"].to_numpy()[held])
-    # A range tally: each allocation is one case on every D it is open.
-    cases = pd.DataFrame({"lo": lo, "hi": hi, "dc": dc[worker], "num": 1.0, "den": 0.0})
-    # Each worker holding a case on D once, in the order first met (the FTE sums add up in it):
-    # the (D, worker) keys of every allocation's periods, p * workers + worker, built in place
-    # in the narrowest type that holds them (tens of millions at 40,000 children).
-    kind = np.int32 if c.P * (len(w) + 1) < 2**31 else np.int64
-    n = np.maximum(hi - lo, 0)
-    key = np.arange(n.sum(), dtype=kind)
-    key -= np.repeat((np.cumsum(n) - n).astype(kind), n)
-    key *= len(w)
-    key += np.repeat((lo * len(w) + worker).astype(kind), n)
-    holding = pd.unique(key).astype(np.int64)
-    del key
+    # A range tally: each allocation is one case on every D it is open, so allocations of one
+    # district open on the same D's are one row with their number (a count adds up exactly).
+    span = c.P + 1
+    case_key, cases_n = _counts((dc[worker].astype(np.int64) * span + lo) * span + hi)
+    cases = pd.DataFrame({"lo": case_key // span % span, "hi": case_key % span,
+                          "dc": case_key // (span * span), "num": cases_n.astype(float), "den": 0.0})
+    # Each worker holding a case on D once, in the order first met (the FTE sums add up in it).
+    # Only the first allocation of a worker with given open D's can be the first to hold one
+    # of those D's, so the others are left out before the D's are spread out.
+    ranges = pd.unique((worker.astype(np.int64) * span + lo) * span + hi)
+    rows, p = expand_ranges(ranges // span % span, ranges % span)
+    holding = pd.unique(p * len(w) + ranges[rows] // (span * span))
     p, worker = holding // len(w), holding % len(w)
     staff = pd.DataFrame({"lo": p, "hi": p + 1, "dc": dc[worker], "num": 0.0, "den": fte[worker]})
     return pd.concat([cases, staff], ignore_index=True)
