@@ -2,7 +2,8 @@
 
 The :class:`Context` derives what indicators share once for all period ends (periods of care,
 placements, who is looked after on each D, where each child belongs); each indicator returns a
-tally with a row per (period, child) and ``num``/``den`` columns; the engine adds tallies up by
+tally with a row per (period, child) and ``num``/``den`` columns (or, a *range tally*, a row per
+child and run of periods ``p`` to ``p_end``); the engine adds tallies up by
 district with ``np.bincount`` and sums districts into areas and the authority.  Nothing loops over
 children, districts or months in Python.
 """
@@ -206,11 +207,15 @@ class Context:
 
     @staticmethod
     def percent_over(cid, lo, hi, numerator) -> pd.DataFrame:
-        """:meth:`percent` of rows that each stand for every period lo <= p < hi (a *range
-        tally*): the engine adds such a row to a period range at once, so an event in the
-        year to twelve month ends is one row, not twelve."""
-        return pd.DataFrame({"lo": lo, "hi": hi, "cid": cid,
-                             "num": np.asarray(numerator, dtype=bool).astype(float), "den": 1.0})
+        """:meth:`percent` of rows that each stand for every period lo <= q < hi (a *range
+        tally*: ``p`` is lo, ``p_end`` is hi): the engine adds such a row to its periods at once,
+        so an event in the year to twelve month ends is one row, not twelve.  Rows for no period
+        are left out, so with one period end (the scorecards' child lists) every row has p = 0
+        as in a per-period tally."""
+        lo, hi = np.asarray(lo), np.asarray(hi)
+        some = np.flatnonzero(hi > lo)
+        return pd.DataFrame({"p": lo[some], "p_end": hi[some], "cid": np.asarray(cid)[some],
+                             "num": np.asarray(numerator, dtype=bool)[some].astype(float), "den": 1.0})
 
     @staticmethod
     def mean(frame: pd.DataFrame, values) -> pd.DataFrame:
@@ -238,8 +243,8 @@ def missing_inputs(ind: Indicator, dataset) -> str | None:
 def _district_sums(ctx: Context, tally: pd.DataFrame, col: str) -> np.ndarray:
     """(periods x districts) sums of a tally's column ``col``.
 
-    A row counts in the district of its ``dc`` column, else of its child on that D.  A range
-    tally (``lo``/``hi`` for ``p``) row counts in every period lo <= p < hi.  Where its values
+    A row counts in the district of its ``dc`` column, else of its child on that D.  A row of
+    a range tally (one with a ``p_end`` column) counts in every period p <= q < p_end.  Where its values
     are whole numbers and the child's district is the same on every D, the row is added to the
     range as a difference (+ at lo, - at hi, summed down the periods): whole numbers add up
     exactly in any order, so the sums are the bytes expanding every row would give, without
@@ -249,14 +254,14 @@ def _district_sums(ctx: Context, tally: pd.DataFrame, col: str) -> np.ndarray:
     geo = ctx.geography
     n_d, P = len(geo.districts), ctx.P
     w = tally[col].to_numpy(dtype=float)
-    if "lo" not in tally.columns:
+    if "p_end" not in tally.columns:
         p = tally["p"].to_numpy(dtype=np.int64)
         if "dc" in tally.columns:
             dc = tally["dc"].to_numpy(dtype=np.int64)
         else:
             dc = geo.matrix[tally["cid"].to_numpy(dtype=np.int64), p]
         return np.bincount(p * n_d + dc, weights=w, minlength=P * n_d).reshape(P, n_d)
-    lo, hi = tally["lo"].to_numpy(dtype=np.int64), tally["hi"].to_numpy(dtype=np.int64)
+    lo, hi = tally["p"].to_numpy(dtype=np.int64), tally["p_end"].to_numpy(dtype=np.int64)
     keep = np.flatnonzero((hi > lo) & (w != 0))
     lo, hi, w = lo[keep], hi[keep], w[keep]
     if "dc" in tally.columns:

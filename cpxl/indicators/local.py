@@ -323,7 +323,7 @@ def caseload_avg(c):
     # district open on the same D's are one row with their number (a count adds up exactly).
     span = c.P + 1
     case_key, cases_n = _counts((dc[worker].astype(np.int64) * span + lo) * span + hi)
-    cases = pd.DataFrame({"lo": case_key // span % span, "hi": case_key % span,
+    cases = pd.DataFrame({"p": case_key // span % span, "p_end": case_key % span,
                           "dc": case_key // (span * span), "num": cases_n.astype(float), "den": 0.0})
     # Each worker holding a case on D once, in the order first met (the FTE sums add up in it).
     # Only the first allocation of a worker with given open D's can be the first to hold one
@@ -332,5 +332,5 @@ def caseload_avg(c):
     rows, p = expand_ranges(ranges // span % span, ranges % span)
     holding = pd.unique(p * len(w) + ranges[rows] // (span * span))
     p, worker = holding // len(w), holding % len(w)
-    staff = pd.DataFrame({"lo": p, "hi": p + 1, "dc": dc[worker], "num": 0.0, "den": fte[worker]})
+    staff = pd.DataFrame({"p": p, "p_end": p + 1, "dc": dc[worker], "num": 0.0, "den": fte[worker]})
     return pd.concat([cases, staff], ignore_index=True)
