@@ -240,28 +240,38 @@ def missing_inputs(ind: Indicator, dataset) -> str | None:
     return None
 
 
-def _district_sums(ctx: Context, tally: pd.DataFrame, col: str) -> np.ndarray:
-    """(periods x districts) sums of a tally's column ``col``.
+def _district_sums(ctx: Context, tally: pd.DataFrame) -> dict[str, np.ndarray]:
+    """(periods x districts) sums of a tally's ``num`` and ``den``.
 
-    A row counts in the district of its ``dc`` column, else of its child on that D.  A row of
-    a range tally (one with a ``p_end`` column) counts in every period p <= q < p_end.  Where its values
-    are whole numbers and the child's district is the same on every D, the row is added to the
-    range as a difference (+ at lo, - at hi, summed down the periods): whole numbers add up
-    exactly in any order, so the sums are the bytes expanding every row would give, without
-    the (period x row) arrays.  Other values (an FTE) are expanded in row order, as the sums
-    of a per-period tally would add them; rows of 0 add nothing and are left out.
+    A row counts in the district of its ``dc`` column, else of its child on that D (looked up
+    once for both columns).  A row of a range tally (one with a ``p_end`` column) counts in
+    every period p <= q < p_end.  Where its values are whole numbers and the child's district
+    is the same on every D, the row is added to the range as a difference (+ at p, - at p_end,
+    summed down the periods): whole numbers add up exactly in any order, so the sums are the
+    bytes expanding every row would give, without the (period x row) arrays.  Other values (an
+    FTE) are expanded in row order, as the sums of a per-period tally would add them; rows of 0
+    add nothing and are left out.
     """
     geo = ctx.geography
     n_d, P = len(geo.districts), ctx.P
-    w = tally[col].to_numpy(dtype=float)
+    weights = {col: tally[col].to_numpy(dtype=float) for col in ("num", "den")}
+    p = tally["p"].to_numpy(dtype=np.int64)
     if "p_end" not in tally.columns:
-        p = tally["p"].to_numpy(dtype=np.int64)
         if "dc" in tally.columns:
             dc = tally["dc"].to_numpy(dtype=np.int64)
         else:
             dc = geo.matrix[tally["cid"].to_numpy(dtype=np.int64), p]
-        return np.bincount(p * n_d + dc, weights=w, minlength=P * n_d).reshape(P, n_d)
-    lo, hi = tally["p"].to_numpy(dtype=np.int64), tally["p_end"].to_numpy(dtype=np.int64)
+        idx = p * n_d + dc
+        return {col: np.bincount(idx, weights=w, minlength=P * n_d).reshape(P, n_d)
+                for col, w in weights.items()}
+    return {col: _range_sums(ctx, tally, p, w) for col, w in weights.items()}
+
+
+def _range_sums(ctx: Context, tally: pd.DataFrame, lo: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """One column of :func:`_district_sums` for a range tally."""
+    geo = ctx.geography
+    n_d, P = len(geo.districts), ctx.P
+    hi = tally["p_end"].to_numpy(dtype=np.int64)
     keep = np.flatnonzero((hi > lo) & (w != 0))
     lo, hi, w = lo[keep], hi[keep], w[keep]
     if "dc" in tally.columns:
@@ -290,8 +300,7 @@ def _aggregate(ctx: Context, ind: Indicator, tally: pd.DataFrame) -> dict[str, n
     geo = ctx.geography
     n_d, n_a = len(geo.districts), len(geo.areas)
     out = {}
-    for col in ("num", "den"):
-        district = _district_sums(ctx, tally, col)
+    for col, district in _district_sums(ctx, tally).items():
         member = np.zeros((n_d, n_a))
         has_area = geo.area_index >= 0
         member[np.flatnonzero(has_area), geo.area_index[has_area]] = 1.0
