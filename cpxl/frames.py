@@ -121,7 +121,7 @@ def factorize_objects(arrays: list[np.ndarray]) -> tuple[list[np.ndarray], np.nd
     head_codes = [next(done).indices.fill_null(-1).to_numpy(zero_copy_only=False)[st]
                   if len(st) else np.empty(0, dtype=np.int32) for st in starts]
     del encoded, done
-    # mimalloc keeps Arrow's freed buffers (some 400 MB at 40,000 children) unless asked.
+    # Arrow's allocator keeps the freed buffers of the hashing resident unless asked.
     pa.default_memory_pool().release_unused()
     # The uniques are the tables' own objects, each code's first row (where the running
     # maximum of the codes rises): no second copy of a million and a half strings.
