@@ -2,7 +2,8 @@
 
 The :class:`Context` derives what indicators share once for all period ends (periods of care,
 placements, who is looked after on each D, where each child belongs); each indicator returns a
-tally with a row per (period, child) and ``num``/``den`` columns; the engine adds tallies up by
+tally with a row per (period, child) and ``num``/``den`` columns (or, a *range tally*, a row per
+child and run of periods ``p`` to ``p_end``); the engine adds tallies up by
 district with ``np.bincount`` and sums districts into areas and the authority.  Nothing loops over
 children, districts or months in Python.
 """
@@ -16,7 +17,7 @@ import pandas as pd
 from . import care
 from .catalogue import CATALOGUE, Indicator
 from .dates import age_on, minus_months, period_ends
-from .frames import days, expand_ranges
+from .frames import days, expand_ranges, factorize_objects
 from .geography import Geography
 
 #: the most month ends one computation covers (50 years): more is a mistyped --months
@@ -61,18 +62,18 @@ class Context:
         One factorize over every table's CHILD column gives each table's cids at once.
         """
         names = [n for n, t in self.tables.items() if "CHILD" in t.columns]
-        codes, uniques = pd.factorize(pd.concat([self.tables[n]["CHILD"] for n in names],
-                                                ignore_index=True))
-        bounds = np.cumsum([0] + [len(self.tables[n]) for n in names])
-        for n, a, b in zip(names, bounds[:-1], bounds[1:]):
-            self._cids[n] = codes[a:b].astype(np.int64)
-        return pd.Index(uniques)
+        codes, uniques = factorize_objects([self.tables[n]["CHILD"].to_numpy(dtype=object)
+                                            for n in names])
+        # int32: a cid per row of every table (14 million at 40,000 children).
+        self._cids.update(zip(names, codes))
+        # dtype=object: an inferred str index would copy every id into Arrow and back.
+        return pd.Index(uniques, dtype=object)
 
     def cid(self, child: pd.Series) -> np.ndarray:
         return self.children.get_indexer(child)
 
     def table_cid(self, name: str) -> np.ndarray:
-        """The cid of every row of an input table (worked out once per table)."""
+        """The cid (int32) of every row of an input table (worked out once per table)."""
         self.children  # noqa: B018  (fills self._cids)
         return self._cids[name]
 
@@ -120,10 +121,12 @@ class Context:
 
     def open_on(self, start, end) -> tuple[np.ndarray, np.ndarray]:
         """(row, p) for every period end D with start <= D and (end blank or end > D)."""
+        return expand_ranges(*self.open_on_bounds(start, end))
+
+    def open_on_bounds(self, start, end) -> tuple[np.ndarray, np.ndarray]:
+        """The periods :meth:`open_on` gives each row, as the range lo <= p < hi."""
         D = self.period_days
-        lo = np.searchsorted(D, days(start), side="left")
-        hi = np.searchsorted(D, days(end), side="left")
-        return expand_ranges(lo, hi)
+        return np.searchsorted(D, days(start), side="left"), np.searchsorted(D, days(end), side="left")
 
     def open_in_window(self, start, end, months: int = 12) -> tuple[np.ndarray, np.ndarray]:
         """(row, p) for every D whose window (D - months, D] the interval [start, end) touches."""
@@ -134,11 +137,13 @@ class Context:
 
     def in_window(self, dates, months: int = 12) -> tuple[np.ndarray, np.ndarray]:
         """(row, p) for every D with D - months < date <= D."""
+        return expand_ranges(*self.in_window_bounds(dates, months))
+
+    def in_window_bounds(self, dates, months: int = 12) -> tuple[np.ndarray, np.ndarray]:
+        """The periods :meth:`in_window` gives each row, as the range lo <= p < hi."""
         ws = days(minus_months(self.periods, months))
         d = days(dates)
-        lo = np.searchsorted(self.period_days, d, side="left")
-        hi = np.searchsorted(ws, d, side="left")
-        return expand_ranges(lo, hi)
+        return np.searchsorted(self.period_days, d, side="left"), np.searchsorted(ws, d, side="left")
 
     def per_period(self, frame: pd.DataFrame, rows: np.ndarray, p: np.ndarray,
                    columns: list[str] | None = None) -> pd.DataFrame:
@@ -174,6 +179,18 @@ class Context:
         rows, p = self.open_in_window(e["DECOM"], e["DEC"])
         return pd.DataFrame({"p": p, "cid": e["cid"].to_numpy()[rows]}).drop_duplicates()
 
+    def period_child_key(self, p, cid) -> np.ndarray:
+        """One int64 per (period, child): sorting by it sorts by period, then child.
+
+        A blank CHILD (cid -1) keys apart from every child, never as the previous period's last.
+        """
+        return np.asarray(p, dtype=np.int64) * (len(self.children) + 1) + np.asarray(cid, dtype=np.int64) + 1
+
+    def occurrences(self, sorted_keys: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+        """How often each (p, cid) row of ``frame`` occurs in ``sorted_keys`` (period_child_key)."""
+        q = self.period_child_key(frame["p"].to_numpy(), frame["cid"].to_numpy())
+        return np.searchsorted(sorted_keys, q, side="right") - np.searchsorted(sorted_keys, q, side="left")
+
     # --- tallies ----------------------------------------------------------------------------
 
     @staticmethod
@@ -187,6 +204,18 @@ class Context:
         """Each row is in the denominator; those where ``numerator`` is true in the numerator."""
         return pd.DataFrame({"p": frame["p"].to_numpy(), "cid": frame["cid"].to_numpy(),
                              "num": np.asarray(numerator, dtype=bool).astype(float), "den": 1.0})
+
+    @staticmethod
+    def percent_over(cid, lo, hi, numerator) -> pd.DataFrame:
+        """:meth:`percent` of rows that each stand for every period lo <= q < hi (a *range
+        tally*: ``p`` is lo, ``p_end`` is hi): the engine adds such a row to its periods at once,
+        so an event in the year to twelve month ends is one row, not twelve.  Rows for no period
+        are left out, so with one period end (the scorecards' child lists) every row has p = 0
+        as in a per-period tally."""
+        lo, hi = np.asarray(lo), np.asarray(hi)
+        some = np.flatnonzero(hi > lo)
+        return pd.DataFrame({"p": lo[some], "p_end": hi[some], "cid": np.asarray(cid)[some],
+                             "num": np.asarray(numerator, dtype=bool)[some].astype(float), "den": 1.0})
 
     @staticmethod
     def mean(frame: pd.DataFrame, values) -> pd.DataFrame:
@@ -211,20 +240,67 @@ def missing_inputs(ind: Indicator, dataset) -> str | None:
     return None
 
 
+def _district_sums(ctx: Context, tally: pd.DataFrame) -> dict[str, np.ndarray]:
+    """(periods x districts) sums of a tally's ``num`` and ``den``.
+
+    A row counts in the district of its ``dc`` column, else of its child on that D (looked up
+    once for both columns).  A row of a range tally (one with a ``p_end`` column) counts in
+    every period p <= q < p_end.  Where its values are whole numbers and the child's district
+    is the same on every D, the row is added to the range as a difference (+ at p, - at p_end,
+    summed down the periods): whole numbers add up exactly in any order, so the sums are the
+    bytes expanding every row would give, without the (period x row) arrays.  Other values (an
+    FTE) are expanded in row order, as the sums of a per-period tally would add them; rows of 0
+    add nothing and are left out.
+    """
+    geo = ctx.geography
+    n_d, P = len(geo.districts), ctx.P
+    weights = {col: tally[col].to_numpy(dtype=float) for col in ("num", "den")}
+    p = tally["p"].to_numpy(dtype=np.int64)
+    if "p_end" not in tally.columns:
+        if "dc" in tally.columns:
+            dc = tally["dc"].to_numpy(dtype=np.int64)
+        else:
+            dc = geo.matrix[tally["cid"].to_numpy(dtype=np.int64), p]
+        idx = p * n_d + dc
+        return {col: np.bincount(idx, weights=w, minlength=P * n_d).reshape(P, n_d)
+                for col, w in weights.items()}
+    return {col: _range_sums(ctx, tally, p, w) for col, w in weights.items()}
+
+
+def _range_sums(ctx: Context, tally: pd.DataFrame, lo: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """One column of :func:`_district_sums` for a range tally."""
+    geo = ctx.geography
+    n_d, P = len(geo.districts), ctx.P
+    hi = tally["p_end"].to_numpy(dtype=np.int64)
+    keep = np.flatnonzero((hi > lo) & (w != 0))
+    lo, hi, w = lo[keep], hi[keep], w[keep]
+    if "dc" in tally.columns:
+        cid, dc = None, tally["dc"].to_numpy(dtype=np.int64)[keep]
+        steady = np.ones(len(keep), dtype=bool)
+    else:
+        cid = tally["cid"].to_numpy(dtype=np.int64)[keep]
+        dc = geo.matrix[cid, 0].astype(np.int64)
+        steady = geo.steady[cid]
+    if not np.array_equal(w, np.floor(w)):
+        steady[:] = False
+    s = np.flatnonzero(steady)
+    edges = (np.bincount(lo[s] * n_d + dc[s], weights=w[s], minlength=(P + 1) * n_d)
+             - np.bincount(hi[s] * n_d + dc[s], weights=w[s], minlength=(P + 1) * n_d))
+    out = np.cumsum(edges.reshape(P + 1, n_d), axis=0)[:P]
+    u = np.flatnonzero(~steady)
+    if len(u):
+        rows, p = expand_ranges(lo[u], hi[u])
+        at = dc[u][rows] if cid is None else geo.matrix[cid[u][rows], p]
+        out = out + np.bincount(p * n_d + at, weights=w[u][rows], minlength=P * n_d).reshape(P, n_d)
+    return out
+
+
 def _aggregate(ctx: Context, ind: Indicator, tally: pd.DataFrame) -> dict[str, np.ndarray]:
     """Add a tally up to (periods x geographies) arrays of num and den: [la, areas, districts]."""
     geo = ctx.geography
-    n_d, n_a, P = len(geo.districts), len(geo.areas), ctx.P
-    p = tally["p"].to_numpy(dtype=np.int64)
-    if "dc" in tally.columns:
-        dc = tally["dc"].to_numpy(dtype=np.int64)
-    else:
-        dc = geo.matrix[tally["cid"].to_numpy(dtype=np.int64), p]
-    idx = p * n_d + dc
+    n_d, n_a = len(geo.districts), len(geo.areas)
     out = {}
-    for col in ("num", "den"):
-        district = np.bincount(idx, weights=tally[col].to_numpy(dtype=float),
-                               minlength=P * n_d).reshape(P, n_d)
+    for col, district in _district_sums(ctx, tally).items():
         member = np.zeros((n_d, n_a))
         has_area = geo.area_index >= 0
         member[np.flatnonzero(has_area), geo.area_index[has_area]] = 1.0

@@ -61,6 +61,9 @@ class Geography:
                                     for d in self.districts], dtype=np.int64)
         self._canon = canon
         self.matrix = self._child_districts(tables, children, episodes, district_cid)
+        # Children in one district on every D (most: the districts table places them): a range
+        # of periods can be added to their district at once.
+        self.steady = (self.matrix == self.matrix[:, :1]).all(axis=1)
 
     def code(self, names: pd.Series) -> np.ndarray:
         """District codes for names (unknown names are ``Unknown``)."""

@@ -7,7 +7,7 @@ import pandas as pd
 from .. import codes
 from .registry import indicator
 from ..dates import add_working_days, minus_months, plus_months
-from ..frames import CHILD_SHIFT, days, expand_ranges
+from ..frames import CHILD_SHIFT, days, expand_ranges, sorted_unique
 from .cohorts import ceased, oc2_cohort_children, started, uasc_on_d
 
 EPISODES = ("header", "episodes")
@@ -99,14 +99,12 @@ PLACEMENT_RULES = """A placement begins with the first episode of a period of ca
 def stability_3plus_pct(c):
     pl = c.placements
     rows, p = c.open_in_window(pl["start"], pl["end"])
-    touching = pd.DataFrame({"p": p, "cid": pl["cid"].to_numpy()[rows]})
-    touching["began"] = pl["start"].to_numpy()[rows] > c.window_start[p].to_numpy()
-    per_child = touching.groupby(["p", "cid"]).agg(began=("began", "sum"), any_before=("began", "min"))
-    # any_before is False when some placement started before the year (current at its start)
-    n = per_child["began"] + (~per_child["any_before"]).astype(int)
+    began = pl["start"].to_numpy()[rows] > c.window_start[p].to_numpy()
+    key = c.period_child_key(p, pl["cid"].to_numpy()[rows])
+    # Each placement beginning in the year counts one; those current at its start, one between
+    # them (some placement begun before the year).
     la = c.looked_after
-    key = pd.MultiIndex.from_arrays([la["p"], la["cid"]])
-    counts = n.reindex(key).fillna(0).to_numpy()
+    counts = c.occurrences(np.sort(key[began]), la) + c.occurrences(sorted_unique(key[~began]), la)
     return c.percent(la, counts >= 3)
 
 
@@ -361,8 +359,10 @@ def sgo_pct(c):
 def sw_changes_3plus_pct(c):
     sw = c.tables["sw_episodes"]
     rows, p = c.open_in_window(sw["SW_DECOM"], sw["SW_DEC"])
-    seen = pd.DataFrame({"p": p, "cid": c.table_cid("sw_episodes")[rows], "sw": sw["SW_ID"].to_numpy()[rows]})
-    n = seen.drop_duplicates().groupby(["p", "cid"]).size()
+    # Each SW_ID coded once (a blank one is one more worker, as drop_duplicates took it), so
+    # the distinct (D, child, worker) are distinct int64 keys, not rows of strings.
+    worker, ids = pd.factorize(sw["SW_ID"].to_numpy(dtype=object), use_na_sentinel=False)
+    child = c.period_child_key(p, c.table_cid("sw_episodes")[rows])
+    seen = sorted_unique(child * len(ids) + worker[rows])
     la = c.looked_after
-    counts = n.reindex(pd.MultiIndex.from_arrays([la["p"], la["cid"]])).fillna(0).to_numpy()
-    return c.percent(la, counts >= 3)
+    return c.percent(la, c.occurrences(seen // max(len(ids), 1), la) >= 3)

@@ -19,7 +19,7 @@ import pandas as pd
 from .registry import indicator
 from ..config import DEFAULT_VISIT_INTERVAL_DAYS
 from ..dates import add_working_days, minus_months
-from ..frames import days, earliest_on_or_after, latest_on_or_before
+from ..frames import CHILD_SHIFT, days, earliest_on_or_after, expand_ranges, latest_on_or_before
 from ..tables import MAX_FTE
 from .cla import EPISODES
 from .cohorts import oc2_cohort_children
@@ -37,10 +37,17 @@ def _events(c, table: str, column: str, rows=None) -> tuple[np.ndarray, np.ndarr
     keep = t[column].notna().to_numpy()
     if rows is not None:
         keep = keep & np.asarray(rows, dtype=bool)
-    cid = c.table_cid(table)[keep].astype(np.int64)
-    d = days(t[column].to_numpy()[keep])
-    order = np.lexsort((d, cid))
-    return cid[order], d[order]
+    # Sorting one packed (child, day) key is several times faster than a two-key lexsort, and
+    # only the sorted values are returned, so the order of ties does not matter.
+    key = np.sort(c.table_cid(table)[keep].astype(np.int64) * CHILD_SHIFT + days(t[column].to_numpy()[keep]))
+    return key // CHILD_SHIFT, key % CHILD_SHIFT
+
+
+def _counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct integer keys, sorted, and how often each occurs."""
+    s = np.sort(keys)
+    starts = np.flatnonzero(np.concatenate([[True], s[1:] != s[:-1]])) if len(s) else np.zeros(0, dtype=np.int64)
+    return s[starts], np.diff(np.append(starts, len(s)))
 
 
 def _latest(events, cid, on_or_before) -> np.ndarray:
@@ -80,11 +87,10 @@ def _cp_plans(c) -> pd.DataFrame:
 def _per_event(c, frame: pd.DataFrame, date_column: str, flag: np.ndarray) -> pd.DataFrame:
     """A percentage tally: each event in the year to D in the denominator, ``flag`` in the numerator.
 
-    ``flag`` is per event (it does not depend on D), so it is computed once and expanded.
+    ``flag`` is per event (it does not depend on D): one range-tally row per event.
     """
-    rows, p = c.in_window(frame[date_column])
-    return pd.DataFrame({"p": p, "cid": frame["cid"].to_numpy()[rows],
-                         "num": np.asarray(flag, dtype=bool)[rows].astype(float), "den": 1.0})
+    lo, hi = c.in_window_bounds(frame[date_column])
+    return c.percent_over(frame["cid"].to_numpy(), lo, hi, flag)
 
 
 # --- visits, health, education ------------------------------------------------------------------
@@ -303,24 +309,28 @@ def caseload_avg(c):
     w = c.tables["workers"].drop_duplicates("WORKER_ID", keep="first")
     fte = w["FTE"].to_numpy(dtype=float)
     w = w.loc[(fte > 0) & (fte <= MAX_FTE)]
-    workers = pd.DataFrame({"WORKER_ID": w["WORKER_ID"].to_numpy(), "fte": w["FTE"].to_numpy(dtype=float),
-                            "dc": c.geography.code(w["DISTRICT"])})
-    workers["worker"] = np.arange(len(workers))
-    # Each allocation's worker by position (WORKER_ID is unique in ``workers``), allocations in
-    # their order: what the inner merge on WORKER_ID gave, without converting two million ids
-    # (object) to the workers frame's string type first.
+    fte, dc = w["FTE"].to_numpy(dtype=float), c.geography.code(w["DISTRICT"])
+    # Each allocation's worker by position (WORKER_ID is unique in ``w``), allocations in their
+    # order: what an inner merge on WORKER_ID gives, without a frame of two million ids.
     al = c.tables["allocations"]
-    worker = pd.Index(workers["WORKER_ID"].to_numpy(), dtype=object).get_indexer(
-        al["WORKER_ID"].to_numpy(dtype=object))
+    # (dtype=object both sides: an inferred str index would copy two million ids to Arrow.)
+    worker = pd.Index(w["WORKER_ID"].to_numpy(), dtype=object).get_indexer(
+        pd.Index(al["WORKER_ID"].to_numpy(dtype=object), dtype=object))
     held = worker >= 0
-    al = pd.DataFrame({"START": al["START"].to_numpy()[held], "END": al["END"].to_numpy()[held],
-                       "worker": worker[held]})
-    al["dc"] = workers["dc"].to_numpy()[al["worker"].to_numpy()]
-    rows, p = c.open_on(al["START"], al["END"])
-    dc = al["dc"].to_numpy()[rows]
-    cases = pd.DataFrame({"p": p, "dc": dc, "num": 1.0, "den": 0.0})
-    holding = pd.DataFrame({"p": p, "worker": al["worker"].to_numpy()[rows]}).drop_duplicates()
-    w_idx = holding["worker"].to_numpy()
-    staff = pd.DataFrame({"p": holding["p"].to_numpy(), "dc": workers["dc"].to_numpy()[w_idx],
-                          "num": 0.0, "den": workers["fte"].to_numpy()[w_idx]})
+    worker = worker[held]
+    lo, hi = c.open_on_bounds(al["START"].to_numpy()[held], al["END"].to_numpy()[held])
+    # A range tally: each allocation is one case on every D it is open, so allocations of one
+    # district open on the same D's are one row with their number (a count adds up exactly).
+    span = c.P + 1
+    case_key, cases_n = _counts((dc[worker].astype(np.int64) * span + lo) * span + hi)
+    cases = pd.DataFrame({"p": case_key // span % span, "p_end": case_key % span,
+                          "dc": case_key // (span * span), "num": cases_n.astype(float), "den": 0.0})
+    # Each worker holding a case on D once, in the order first met (the FTE sums add up in it).
+    # Only the first allocation of a worker with given open D's can be the first to hold one
+    # of those D's, so the others are left out before the D's are spread out.
+    ranges = pd.unique((worker.astype(np.int64) * span + lo) * span + hi)
+    rows, p = expand_ranges(ranges // span % span, ranges % span)
+    holding = pd.unique(p * len(w) + ranges[rows] // (span * span))
+    p, worker = holding // len(w), holding % len(w)
+    staff = pd.DataFrame({"p": p, "p_end": p + 1, "dc": dc[worker], "num": 0.0, "den": fte[worker]})
     return pd.concat([cases, staff], ignore_index=True)
