@@ -20,6 +20,7 @@ from . import parsed_cache
 from .config import Config, find_config, load_config
 from .dates import parse_dates
 from .errors import CpxlError, Problem, Used
+from .frames import text_values
 from .reading import RawTable, read_source
 from .tables import TABLES
 from .validation import format_message, run_rules
@@ -156,10 +157,7 @@ def _trimmed(column: pd.Series, upper: bool, trimmed: bool = False) -> tuple[np.
         uniques = column.cat.categories
     else:
         codes, uniques = pd.factorize(column)
-    # Object arrays throughout: pandas 3's own string type would convert every value twice.
-    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    if len(text) and pd.api.types.infer_dtype(text, skipna=False) != "string":
-        text = text.astype(str).astype(object)
+    text = text_values(uniques)
     done = text
     if len(text) and not trimmed and not _is_trimmed(text):
         done = text.str.strip()

@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .frames import text_values
+
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 # Formats that occur in real exports besides the two of the contract.  They are accepted only
 # where they cannot be confused with each other (all day-first, as UK Excel writes them).
@@ -30,9 +32,7 @@ def parse_dates(values: pd.Series) -> pd.Series:
     """
     # Extracts repeat a few thousand distinct dates across many rows: parse each once.
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    s = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    if len(s) and pd.api.types.infer_dtype(s, skipna=False) != "string":
-        s = s.astype(str).astype(object)             # a number or date object from a workbook
+    s = text_values(uniques)
     cells = pc.utf8_trim_whitespace(pa.array(s, type=pa.string()))     # trims as str.strip does
     parsed = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
     fast = np.zeros(len(s), dtype=bool)

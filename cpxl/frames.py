@@ -34,6 +34,15 @@ def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return rows, p
 
 
+def text_values(values) -> pd.Series:
+    """Distinct values as an object Series of str: pandas 3's own string type would convert every
+    value twice, and a number or date object from a workbook becomes its text."""
+    s = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    if len(s) and pd.api.types.infer_dtype(s, skipna=False) != "string":
+        s = s.astype(str).astype(object)
+    return s
+
+
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """``np.unique`` of integer keys: numpy 2's hash-based unique is several times slower than a
     sort and a comparison of neighbours on the millions of (period, child) keys here."""

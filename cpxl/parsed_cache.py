@@ -405,13 +405,14 @@ def _output_name(request: dict) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _entry_folder(path: Path, entry_key: str | None) -> Path | None:
+def _kept_at(path: Path, entry_key: str | None, request: dict) -> tuple[Path, Path, str] | None:
+    """(the dataset's entry, its outputs folder, the request's file name), or None with no entry."""
     if entry_key is None:
         return None
     for root in folders(path):
         entry = root / entry_key
         if (entry / "meta.json").is_file():
-            return entry
+            return entry, entry / "outputs", _output_name(request)
     return None
 
 
@@ -419,11 +420,10 @@ def keep_output(path: Path, entry_key: str | None, request: dict, written: Path,
                 summary: dict) -> bool:
     """Keep ``written`` (the output just made for ``request``) and ``summary`` (what the command
     printed, as data) in the dataset's entry.  Never raises; whether it was kept."""
-    entry = _entry_folder(path, entry_key)
-    if entry is None:
+    where = _kept_at(path, entry_key, request)
+    if where is None:
         return False
-    name = _output_name(request)
-    folder = entry / "outputs"
+    _entry, folder, name = where
     tmp = folder / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
     try:
         _private_dir(folder)
@@ -448,11 +448,10 @@ def keep_output(path: Path, entry_key: str | None, request: dict, written: Path,
 
 def kept_output(path: Path, entry_key: str | None, request: dict) -> tuple[bytes, dict] | None:
     """The bytes and summary kept for ``request``, or None (a miss; a damaged one is removed)."""
-    entry = _entry_folder(path, entry_key)
-    if entry is None:
+    where = _kept_at(path, entry_key, request)
+    if where is None:
         return None
-    name = _output_name(request)
-    folder = entry / "outputs"
+    entry, folder, name = where
     try:
         meta = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
         data = (folder / f"{name}.out").read_bytes()

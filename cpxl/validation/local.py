@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import codes
+from ..frames import text_values
 from ..tables import MAX_FTE
 from .registry import after_each_run, not_yet, rule
 
@@ -46,9 +47,7 @@ def _fold_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _fold(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # Folded once per distinct value: a districts table has a row per child but few names.
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    if len(text) and pd.api.types.infer_dtype(text, skipna=False) != "string":
-        text = text.astype(str).astype(object)
+    text = text_values(uniques)
     cells = pa.array(text, type=pa.string())
     if pc.all(pc.string_is_ascii(cells)).as_py() is not False:
         # ASCII (nearly always): Arrow trims as str.strip does, and lower is casefold there.
