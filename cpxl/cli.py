@@ -65,15 +65,6 @@ def _check_arguments(args, out_suffixes=(".csv", ".xlsx")) -> None:
         check_writable(out)
 
 
-def _beyond_data(dataset, args) -> bool:
-    """Refuse a period end outside the data (or warn, with --allow-beyond-data): before any work."""
-    from .coverage import check_for_command
-
-    allow = bool(getattr(args, "allow_beyond_data", False))
-    check_for_command(dataset, args.period_end, allow)
-    return allow
-
-
 def _print_problems(dataset, out=None) -> None:
     out = out or sys.stdout          # looked up now, so a redirected stdout gets it too
     summary = dataset.summary()
