@@ -139,10 +139,10 @@ mutations = st.lists(st.tuples(st.sampled_from(["flip", "cut", "insert", "delete
                      min_size=1, max_size=5)
 
 
-@settings(max_examples=int(150 * SCALE), **PROFILE)
-@given(mutations)
-def test_mutated_config_bytes(ops):
-    data = bytearray(VALID)
+def mutated(seed: bytes, ops) -> bytes:
+    """``seed`` with each (operation, position, bytes) applied: a byte flipped, the rest cut,
+    bytes inserted or a byte deleted."""
+    data = bytearray(seed)
     for op, at, stuff in ops:
         at = min(at, max(len(data) - 1, 0))
         if op == "flip" and data:
@@ -153,7 +153,13 @@ def test_mutated_config_bytes(ops):
             data[at:at] = stuff
         elif data:
             del data[at]
-    check_config_text(bytes(data))
+    return bytes(data)
+
+
+@settings(max_examples=int(150 * SCALE), **PROFILE)
+@given(mutations)
+def test_mutated_config_bytes(ops):
+    check_config_text(mutated(VALID, ops))
 
 
 # --- XML returns --------------------------------------------------------------------------------
@@ -207,18 +213,7 @@ def check_xml_bytes(data: bytes) -> None:
 @settings(max_examples=int(60 * SCALE), **PROFILE)
 @given(xml_mutations)
 def test_mutated_xml_returns(ops):
-    data = bytearray(SEED_XML)
-    for op, at, stuff in ops:
-        at = min(at, max(len(data) - 1, 0))
-        if op == "flip" and data:
-            data[at] ^= 0xFF
-        elif op == "cut":
-            del data[at:]
-        elif op == "insert":
-            data[at:at] = stuff
-        elif data:
-            del data[at]
-    check_xml_bytes(bytes(data))
+    check_xml_bytes(mutated(SEED_XML, ops))
 
 
 def test_xml_bombs_are_refused_by_the_guard(tmp_path):
