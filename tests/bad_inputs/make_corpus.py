@@ -896,11 +896,16 @@ def workbook_password_protected_in_folder(root):
     encrypted_workbook(root / "data/placements.xlsx")
 
 
-@case
-def xlsb_as_the_data(root):
-    with zipfile.ZipFile(root / "data/extract.xlsb", "w") as z:
+def binary_workbook(path):
+    """The parts that make a zip an Excel Binary (.xlsb) workbook."""
+    with zipfile.ZipFile(path, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("xl/workbook.bin", bytes(64))
+
+
+@case
+def xlsb_as_the_data(root):
+    binary_workbook(root / "data/extract.xlsb")
 
 
 @case
@@ -913,9 +918,7 @@ def ods_named_xlsx(root):
 
 @case
 def xlsb_named_xlsx(root):
-    with zipfile.ZipFile(root / "data/extract.xlsx", "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("xl/workbook.bin", bytes(64))
+    binary_workbook(root / "data/extract.xlsx")
 
 
 @case
