@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -555,5 +556,28 @@ def main(argv=None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def entry() -> None:
+    """The ``cpxl`` program: :func:`main`, then out of the process without the interpreter's
+    teardown.
+
+    Arrow's worker threads can still be running when the C++ runtime destroys Arrow's thread pool
+    at exit; the runtime then aborts the process ("terminate called without an active exception",
+    SIGABRT) after cpxl has done its work and said so, and a scheduled job sees a crash.  Nothing
+    is left to the teardown (every output is written and closed before ``main`` returns), so the
+    console is flushed and the process ends with ``os._exit``."""
+    try:
+        code = main()
+    except SystemExit as e:                  # argparse: --help, or a usage error (printed)
+        code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):        # a closed pipe (piped into head): nothing to say
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

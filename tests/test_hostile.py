@@ -270,6 +270,37 @@ def test_console_that_is_not_utf8(tmp_path, encoding):
     assert err.startswith("cpxl: ") and "is listed under both" in err and "?" in err
 
 
+# --- leaving the process -----------------------------------------------------------------------
+
+def test_the_program_ends_without_the_interpreter_teardown(capsys):
+    """Arrow's threads can abort the interpreter's teardown (SIGABRT after a finished run), so
+    ``cpxl`` flushes the console and ends with ``os._exit``: an exit handler never runs, and
+    nothing printed is lost."""
+    code = ("import atexit, sys; from cpxl.cli import entry; "
+            "atexit.register(lambda: print('TEARDOWN RAN')); sys.argv[1:] = ['list']; entry()")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120,
+                            env={**os.environ, "PYTHONIOENCODING": "utf-8",
+                                 "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    assert result.returncode == 0, text(result.stderr)
+    assert main(["list"]) == 0
+    assert text(result.stdout) == capsys.readouterr().out
+    assert "TEARDOWN RAN" not in text(result.stdout)
+
+
+@pytest.mark.parametrize("args, status, words", [
+    (["--help"], 0, "usage: cpxl"),
+    (["no-such-command"], 2, "invalid choice"),
+    (["indicators", "{data}", "--period-end", "yesterday", "--out", "{top}/i.csv"], 2,
+     "--period-end"),
+])
+def test_the_program_exit_status(tmp_path, args, status, words):
+    data = base_copy(tmp_path / "data")
+    result = run([a.format(data=data, top=tmp_path) for a in args])
+    assert result.returncode == status, text(result.stderr)
+    assert words in text(result.stdout) + text(result.stderr)
+    assert "Traceback" not in text(result.stderr)
+
+
 # --- SIGTERM and SIGKILL ------------------------------------------------------------------------
 
 SLOW = """
