@@ -88,59 +88,31 @@ def factorize_objects(arrays: list[np.ndarray]) -> tuple[list[np.ndarray], np.nd
     """``pd.factorize`` of the concatenated object arrays: (each array's int32 codes, uniques).
 
     The same codes and uniques (first-appearance order, NaN as -1) as factorizing the
-    concatenation, made faster two ways for the millions of CHILD ids of a large county:
-
-    - the readers hand a table's repeated ids as one shared str object and keep a child's rows
-      together, so only the first row of a run of one object is hashed (comparing pointers is
-      a sequential read; the other rows are masked out before Arrow ever reads them).  Equal
-      strings that are distinct objects still meet in the hash: the sharing buys speed only;
-    - Arrow hashes a contiguous copy of the text, where pandas hashes each scattered object.
-
-    Anything that is not text (or NaN or None) is factorized by pandas as it is.
+    concatenation, made faster for the millions of CHILD ids of a large county by what the
+    readers do: a distinct value is one shared str object across every table, and a child's
+    rows come together.  So the objects' pointers are factorized first (integers: no string is
+    read; a run of one object counts once), and only one object per distinct pointer is hashed
+    as a value.  Equal values that are distinct objects still meet there, so the sharing buys
+    speed only; and a value's first pointer comes before any other value's that appears later,
+    so the order is pandas' order.
     """
-    import pyarrow as pa
+    arrays = [np.ascontiguousarray(np.asarray(a, dtype=object)) for a in arrays]
+    starts, runs, pointers = [], [], []
+    for a in arrays:
+        ptr = _addresses(a) if len(a) else np.empty(0, dtype=np.intp)
+        head = np.ones(len(a), dtype=bool)
+        head[1:] = ptr[1:] != ptr[:-1]
+        starts.append(np.flatnonzero(head))
+        runs.append(np.diff(np.append(starts[-1], len(a))))
+        pointers.append(ptr[head])
+    at, _ = pd.factorize(np.concatenate(pointers) if pointers else np.empty(0, dtype=np.intp))
+    # Each distinct pointer's first head (where the running maximum of the codes rises).
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(np.concatenate([[-1], at]))) > 0)
+    heads = np.concatenate([a[st] for a, st in zip(arrays, starts)]) if arrays \
+        else np.empty(0, dtype=object)
+    value_at, uniques = pd.factorize(heads[first])
+    head_codes = value_at.astype(np.int32)[at]
+    bounds = np.cumsum([0] + [len(st) for st in starts])
+    codes = [np.repeat(head_codes[a:b], n) for a, b, n in zip(bounds[:-1], bounds[1:], runs)]
+    return codes, np.asarray(uniques, dtype=object)
 
-    arrays = [np.asarray(a, dtype=object) for a in arrays]
-    starts, runs, chunks = [], [], []
-    try:
-        for a in arrays:
-            head = np.ones(len(a), dtype=bool)
-            if len(a) > 1 and a.flags.c_contiguous:
-                ptr = _addresses(a)
-                head[1:] = ptr[1:] != ptr[:-1]
-            starts.append(np.flatnonzero(head))
-            runs.append(np.diff(np.append(starts[-1], len(a))))
-            # 32-bit offsets (half the memory of large_string) while a table's text fits.
-            text = pa.array(a, type=pa.string(), mask=~head, from_pandas=True)
-            if isinstance(text, pa.ChunkedArray):
-                text = pa.array(a, type=pa.large_string(), mask=~head, from_pandas=True)
-            chunks.append(text)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        codes, uniques = pd.factorize(np.concatenate(arrays) if arrays else np.empty(0, dtype=object))
-        bounds = np.cumsum([0] + [len(a) for a in arrays])
-        return ([codes[a:b].astype(np.int32) for a, b in zip(bounds[:-1], bounds[1:])],
-                np.asarray(uniques, dtype=object))
-    # One dictionary for every chunk, numbered in order of first appearance as pandas does
-    # (Arrow leaves empty chunks out, so they are not handed to it).
-    large = any(c.type == pa.large_string() for c in chunks)
-    chunks = [c.cast(pa.large_string()) if large else c for c in chunks if len(c)]
-    encoded = pa.chunked_array(chunks, type=pa.large_string() if large else pa.string()).dictionary_encode()
-    del chunks
-    done = iter(encoded.chunks)
-    head_codes = [next(done).indices.fill_null(-1).to_numpy(zero_copy_only=False)[st]
-                  if len(st) else np.empty(0, dtype=np.int32) for st in starts]
-    del encoded, done
-    # Arrow's allocator keeps the freed buffers of the hashing resident unless asked.
-    pa.default_memory_pool().release_unused()
-    # The uniques are the tables' own objects, each code's first row (where the running
-    # maximum of the codes rises): no second copy of a million and a half strings.
-    every = np.concatenate(head_codes) if head_codes else np.empty(0, dtype=np.int32)
-    first = np.flatnonzero(np.diff(np.maximum.accumulate(np.concatenate([[-1], every]))) > 0)
-    bounds = np.cumsum([0] + [len(h) for h in head_codes])
-    table = np.searchsorted(bounds, first, side="right") - 1
-    uniques = np.empty(len(first), dtype=object)
-    for t in np.unique(table):                  # a handful of tables, not children
-        sel = table == t
-        uniques[sel] = arrays[t][starts[t][first[sel] - bounds[t]]]
-    codes = [np.repeat(h.astype(np.int32), n) for h, n in zip(head_codes, runs)]
-    return codes, uniques
