@@ -203,11 +203,16 @@ def _to_arrow(frame: pd.DataFrame):
     return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns]), kinds
 
 
-def _from_arrow(table, kinds: dict[str, str]) -> pd.DataFrame:
+def _from_arrow(table, kinds: dict[str, str], ids: list | None = None) -> pd.DataFrame:
+    """The table as cpxl made it.  ``ids``: where the id columns wait for :func:`_share_ids`
+    (each CHILD then one str object across the tables, as the reader made it)."""
     import numpy as np
     import pandas as pd
 
+    from .columnar import ID_COLUMNS
+
     out = {}
+    waiting = []
     for col, kind in kinds.items():
         a = table.column(col).combine_chunks()
         if kind in ("text", "category"):
@@ -217,13 +222,40 @@ def _from_arrow(table, kinds: dict[str, str]) -> pd.DataFrame:
             words = np.asarray(a.dictionary.to_numpy(zero_copy_only=False), dtype=object)
             if kind == "category":
                 out[col] = pd.Categorical.from_codes(codes, categories=pd.Index(words.tolist()))
+            elif ids is not None and col in ID_COLUMNS:
+                out[col] = codes                           # made text by _share_ids
+                waiting.append((col, codes, a.dictionary))
             else:
                 shared = np.append(words, np.nan)          # code -1 (missing): NaN
                 out[col] = pd.Series(shared[codes], dtype=object)
         else:
             values = a.to_numpy(zero_copy_only=False)
             out[col] = pd.Series(values.astype(kind, copy=False))
-    return pd.DataFrame(out, copy=False)
+    frame = pd.DataFrame(out, copy=False)
+    if ids is not None:
+        ids += [(frame, *w) for w in waiting]
+    return frame
+
+
+def _share_ids(ids: list) -> None:
+    """Each waiting id column becomes text whose equal values are one str object across every
+    table: a child in eight tables is one str, not eight (some 200 MB at 40,000 children), and
+    the engine factorizes shared ids faster (:func:`cpxl.frames.factorize_objects`)."""
+    if not ids:
+        return
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    together = pc.dictionary_encode(pa.concat_arrays([words for *_, words in ids]))
+    objects = together.dictionary.to_numpy(zero_copy_only=False)
+    at = together.indices.to_numpy(zero_copy_only=False)
+    start = 0
+    for frame, col, codes, words in ids:
+        shared = np.append(objects[at[start:start + len(words)]], np.nan)   # -1 (missing): NaN
+        start += len(words)
+        frame[col] = pd.Series(shared[codes], index=frame.index, dtype=object)
 
 
 def _problems_frame(problems) -> pd.DataFrame | None:
@@ -358,10 +390,14 @@ def _read(entry: Path, path: Path, config, entry_key: str):
             raise ValueError(f"{file} is damaged")
         return pq.read_table(io.BytesIO(data), use_threads=False, read_dictionary=list(text))
 
+    ids: list = []
     tables = {t["name"]: _from_arrow(checked(t["file"], [c for c, k in t["columns"].items()
                                                          if k in ("text", "category")]),
-                                     t["columns"])
+                                     t["columns"], ids)
               for t in meta["tables"]}
+    _share_ids(ids)
+    import pyarrow as pa
+    pa.default_memory_pool().release_unused()      # the Parquet buffers, freed but kept by Arrow
     rep = checked("problems.parquet").to_pydict()
     problems = [Problem(**{f: rep[f][i] for f in _PROBLEM_FIELDS})
                 for i in range(len(rep["severity"]))]

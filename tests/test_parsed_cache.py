@@ -96,6 +96,19 @@ def test_the_sample_county_round_trips(tmp_path, monkeypatch):
     assert (sorted(beside.iterdir()) if beside.exists() else []) == before   # and nothing beside
 
 
+def test_a_child_is_one_str_object_across_the_tables_read_from_the_cache(tmp_path, monkeypatch):
+    """As the reader makes it (cpxl.columnar.SharedText): memory, and the engine's factorizing."""
+    monkeypatch.setenv(parsed_cache.ENV_DIR, str(tmp_path / "cache"))
+    sample = ROOT / "samples" / "northshire"
+    for dataset in (load(sample, cache=False), load(sample), load(sample)):   # fresh, kept, read
+        objects = {}
+        for name, t in dataset.tables.items():
+            if "CHILD" in t.columns:
+                for child in t["CHILD"]:
+                    assert objects.setdefault(child, child) is child, (name, child)
+        assert len(objects) > 100
+
+
 def test_any_change_to_a_file_misses_even_with_the_same_size_and_time(data, monkeypatch):
     load(data)
     episodes = data / "episodes.csv"
