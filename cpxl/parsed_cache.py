@@ -195,7 +195,7 @@ def _to_arrow(frame: pd.DataFrame):
                 return None
             kinds[col] = "text"
         elif s.dtype in (np.dtype("datetime64[ns]"), np.dtype("float64"), np.dtype("int64"),
-                         np.dtype("bool")):
+                         np.dtype("int32"), np.dtype("bool")):
             arrays.append(pa.array(s.to_numpy()))
             kinds[col] = str(s.dtype)
         else:
