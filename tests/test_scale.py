@@ -56,7 +56,8 @@ def test_text_values_are_shared_and_file_names_categorical(county):
 def test_engine_frames_are_narrow(county):
     data = cpxl.load(county)
     ctx = Context(data, period_ends(PERIOD_END, 13))
-    assert ctx.geography.matrix.dtype == np.int32
+    assert ctx.geography.matrix.dtype == np.int16
+    assert all(t["_row"].dtype == np.int32 for t in data.tables.values())
     extra = set(ctx.episodes.columns) - set(EPISODE_COLUMNS)
     assert {"URN", "PL_POST", "PLACE_PROVIDER", "_file"}.isdisjoint(extra)
 
