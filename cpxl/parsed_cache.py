@@ -44,7 +44,7 @@ FOLDER = ".cpxl-cache"
 ENV_DIR = "CPXL_CACHE_DIR"
 ENV_OFF = "CPXL_NO_CACHE"
 #: Bumped whenever what an entry holds, or how, changes.
-FORMAT = 4
+FORMAT = 5
 #: Entries kept per cache folder (the oldest are removed).
 MAX_ENTRIES = 6
 _PROBLEM_FIELDS = ["severity", "table", "file", "row", "column", "problem", "used", "child", "rule"]
@@ -165,9 +165,33 @@ def key(path: Path, config) -> str | None:
 
 # --- frames to and from Parquet ------------------------------------------------------------------
 
-def _to_arrow(frame: pd.DataFrame):
+def _shared_ids(tables: dict[str, pd.DataFrame]):
+    """The CHILD ids of every table as codes into one list of distinct ids: (each table's int32
+    codes, the ids as Arrow text); None when an id is not text (then nothing is cached).
+
+    Kept so, a cached load makes one str per child for the whole dataset, as the reader does,
+    without hashing every table's ids again (seconds at 80,000 children)."""
+    import pyarrow as pa
+
+    from .frames import factorize_objects
+
+    names = [n for n, t in tables.items() if "CHILD" in t.columns and t["CHILD"].dtype == object]
+    arrays = [tables[n]["CHILD"].to_numpy(dtype=object) for n in names]
+    codes, uniques = factorize_objects(arrays)
+    for values, at in zip(arrays, codes):
+        missing = values[at < 0]
+        if len(missing) and not all(isinstance(v, float) for v in missing):   # NaN, not None
+            return None
+    try:
+        return dict(zip(names, codes)), pa.array(uniques, type=pa.string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+
+
+def _to_arrow(frame: pd.DataFrame, child_codes=None):
     """The table as an Arrow table and the dtype of each column; None for a column cpxl does
-    not make (then nothing is cached)."""
+    not make (then nothing is cached).  ``child_codes``: its CHILD column's codes from
+    :func:`_shared_ids`."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -175,7 +199,11 @@ def _to_arrow(frame: pd.DataFrame):
     arrays, kinds = [], {}
     for col in frame.columns:
         s = frame[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
+        if col == "CHILD" and child_codes is not None:
+            missing = child_codes < 0
+            arrays.append(pa.array(child_codes, mask=missing if missing.any() else None))
+            kinds[col] = "id"
+        elif isinstance(s.dtype, pd.CategoricalDtype):
             cats = s.cat.categories
             if not all(isinstance(c, str) for c in cats):
                 return None
@@ -203,59 +231,31 @@ def _to_arrow(frame: pd.DataFrame):
     return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns]), kinds
 
 
-def _from_arrow(table, kinds: dict[str, str], ids: list | None = None) -> pd.DataFrame:
-    """The table as cpxl made it.  ``ids``: where the id columns wait for :func:`_share_ids`
-    (each CHILD then one str object across the tables, as the reader made it)."""
+def _from_arrow(table, kinds: dict[str, str], ids=None) -> pd.DataFrame:
+    """The table as cpxl made it (``ids``: the entry's distinct CHILD ids, as one str each)."""
     import numpy as np
     import pandas as pd
 
-    from .columnar import ID_COLUMNS
-
     out = {}
-    waiting = []
     for col, kind in kinds.items():
         a = table.column(col).combine_chunks()
-        if kind in ("text", "category"):
+        if kind == "id":
+            codes = a.fill_null(-1).to_numpy(zero_copy_only=False)
+            out[col] = pd.Series(ids[codes], dtype=object, copy=False)
+        elif kind in ("text", "category"):
             if not hasattr(a, "indices"):
                 a = a.dictionary_encode()
             codes = a.indices.fill_null(-1).to_numpy().astype(np.int64)
             words = np.asarray(a.dictionary.to_numpy(zero_copy_only=False), dtype=object)
             if kind == "category":
                 out[col] = pd.Categorical.from_codes(codes, categories=pd.Index(words.tolist()))
-            elif ids is not None and col in ID_COLUMNS:
-                out[col] = codes                           # made text by _share_ids
-                waiting.append((col, codes, a.dictionary))
             else:
                 shared = np.append(words, np.nan)          # code -1 (missing): NaN
-                out[col] = pd.Series(shared[codes], dtype=object)
+                out[col] = pd.Series(shared[codes], dtype=object, copy=False)
         else:
             values = a.to_numpy(zero_copy_only=False)
             out[col] = pd.Series(values.astype(kind, copy=False))
-    frame = pd.DataFrame(out, copy=False)
-    if ids is not None:
-        ids += [(frame, *w) for w in waiting]
-    return frame
-
-
-def _share_ids(ids: list) -> None:
-    """Each waiting id column becomes text whose equal values are one str object across every
-    table: a child in eight tables is one str, not eight (some 200 MB at 40,000 children), and
-    the engine factorizes shared ids faster (:func:`cpxl.frames.factorize_objects`)."""
-    if not ids:
-        return
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    together = pc.dictionary_encode(pa.concat_arrays([words for *_, words in ids]))
-    objects = together.dictionary.to_numpy(zero_copy_only=False)
-    at = together.indices.to_numpy(zero_copy_only=False)
-    start = 0
-    for frame, col, codes, words in ids:
-        shared = np.append(objects[at[start:start + len(words)]], np.nan)   # -1 (missing): NaN
-        start += len(words)
-        frame[col] = pd.Series(shared[codes], index=frame.index, dtype=object)
+    return pd.DataFrame(out, copy=False)
 
 
 def _problems_frame(problems) -> pd.DataFrame | None:
@@ -297,9 +297,13 @@ def store(path: Path, config, dataset, entry_key: str | None = None) -> Path | N
         entry_key = entry_key or key(path, config)
         if entry_key is None:
             return None
+        shared = _shared_ids(dataset.tables)
+        if shared is None:
+            return None
+        child_codes, ids = shared
         tables = {}
         for name, frame in dataset.tables.items():
-            converted = _to_arrow(frame)
+            converted = _to_arrow(frame, child_codes.get(name))
             if converted is None:
                 return None
             tables[name] = converted
@@ -322,6 +326,9 @@ def store(path: Path, config, dataset, entry_key: str | None = None) -> Path | N
                                row_group_size=max(1, table.num_rows))
                 digests[file] = _digest(tmp / file)
             import pyarrow as pa
+            pq.write_table(pa.table({"CHILD": ids}), tmp / "ids.parquet", compression="lz4",
+                           write_statistics=False)
+            digests["ids.parquet"] = _digest(tmp / "ids.parquet")
             pq.write_table(pa.Table.from_pandas(problems, preserve_index=False),
                            tmp / "problems.parquet", compression="lz4")
             digests["problems.parquet"] = _digest(tmp / "problems.parquet")
@@ -390,13 +397,15 @@ def _read(entry: Path, path: Path, config, entry_key: str):
             raise ValueError(f"{file} is damaged")
         return pq.read_table(io.BytesIO(data), use_threads=False, read_dictionary=list(text))
 
-    ids: list = []
+    import numpy as np
+    import pyarrow as pa
+
+    words = checked("ids.parquet").column("CHILD").combine_chunks()
+    ids = np.append(np.asarray(words.to_numpy(zero_copy_only=False), dtype=object), np.nan)
     tables = {t["name"]: _from_arrow(checked(t["file"], [c for c, k in t["columns"].items()
                                                          if k in ("text", "category")]),
                                      t["columns"], ids)
               for t in meta["tables"]}
-    _share_ids(ids)
-    import pyarrow as pa
     pa.default_memory_pool().release_unused()      # the Parquet buffers, freed but kept by Arrow
     rep = checked("problems.parquet").to_pydict()
     problems = [Problem(**{f: rep[f][i] for f in _PROBLEM_FIELDS})
