@@ -80,7 +80,8 @@ class Geography:
         n, P = len(children), len(self.periods)
         # The (children x periods) matrix holds small codes: int16 (a quarter of int64's memory)
         # for any authority's districts.
-        base = np.full(n, -1, dtype=np.int16 if len(self.districts) < (1 << 15) else np.int32)
+        small = np.int16 if len(self.districts) < (1 << 15) else np.int32
+        base: np.ndarray = np.full(n, -1, dtype=small)
         if "districts" in tables:
             d = tables["districts"]
             cid = children.get_indexer(d["CHILD"]) if district_cid is None else district_cid
