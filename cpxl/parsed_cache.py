@@ -165,6 +165,12 @@ def key(path: Path, config) -> str | None:
 
 # --- frames to and from Parquet ------------------------------------------------------------------
 
+def _missing_come_back(values, missing) -> bool:
+    """Whether a text column's missing cells come back as they are: a cached load makes them NaN,
+    so a column is kept only where they are NaN (not None)."""
+    return not missing.any() or all(isinstance(v, float) for v in values[missing])
+
+
 def _shared_ids(tables: dict[str, pd.DataFrame]):
     """The CHILD ids of every table as codes into one list of distinct ids: (each table's int32
     codes, the ids as Arrow text); None when an id is not text (then nothing is cached).
@@ -178,10 +184,8 @@ def _shared_ids(tables: dict[str, pd.DataFrame]):
     names = [n for n, t in tables.items() if "CHILD" in t.columns and t["CHILD"].dtype == object]
     arrays = [tables[n]["CHILD"].to_numpy(dtype=object) for n in names]
     codes, uniques = factorize_objects(arrays)
-    for values, at in zip(arrays, codes):
-        missing = values[at < 0]
-        if len(missing) and not all(isinstance(v, float) for v in missing):   # NaN, not None
-            return None
+    if not all(_missing_come_back(values, at < 0) for values, at in zip(arrays, codes)):
+        return None
     try:
         return dict(zip(names, codes)), pa.array(uniques, type=pa.string())
     except (pa.ArrowException, TypeError, ValueError):
@@ -214,8 +218,7 @@ def _to_arrow(frame: pd.DataFrame, child_codes=None):
         elif s.dtype == object:
             values = s.to_numpy()
             missing = s.isna().to_numpy()
-            # Missing cells come back as NaN: keep only columns where they are NaN (not None).
-            if missing.any() and not all(isinstance(v, float) for v in values[missing]):
+            if not _missing_come_back(values, missing):
                 return None
             try:       # (Parquet dictionary-encodes the text itself, faster than pandas here)
                 arrays.append(pa.array(values, type=pa.string(), from_pandas=True))
